@@ -1,0 +1,44 @@
+# The README's two commands: `make book` builds the web book, `make test` runs every test.
+# Both create the virtual environment and install what is missing first.
+
+PYTHON_BASE ?= python3.11
+VENV        := .venv
+PY          := $(VENV)/bin/python
+INSTALLED   := $(VENV)/.installed
+VENDOR      := _vendor/static/vendor
+ASSETS      := $(VENDOR)/.installed
+
+.PHONY: book test venv assets browser clean
+
+book: $(INSTALLED) $(ASSETS)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# The browser tests read the built book, so the book is built first.
+test: book browser
+	$(PY) -m pytest
+
+venv: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON_BASE) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# MathJax and the widget manager are served from local copies, outside any folder whose .js files
+# Jupyter Book would inject into every page.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -r node_modules/mathjax/es5 $(VENDOR)/mathjax
+	cp -r node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/html-manager
+	rm -f $(VENDOR)/html-manager/*.map
+	cp node_modules/requirejs/require.js $(VENDOR)/require.js
+	touch $@
+
+# Headless Chromium for the browser tests (Debian's package), installed only where it is missing.
+browser:
+	@bash scripts/ensure-chromium.sh
+
+clean:
+	rm -rf _build _vendor
