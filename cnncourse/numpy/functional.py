@@ -1,0 +1,536 @@
+"""Stateless building blocks of a CNN in NumPy: activations, im2col, convolution and pooling.
+
+Every array is NCHW and every conv weight is (C_out, C_in, kH, kW), as in PyTorch, so each
+function here can be checked against ``torch.nn.functional``. Layers (``layers.py``) keep the
+state; the functions here only compute.
+
+Convolution comes twice: ``conv2d_naive`` with loops a reader can follow, and ``conv2d`` that
+unrolls the windows into columns (im2col) and turns the whole batch into one matrix product,
+fast enough to train on. Loops that remain (col2im, pooling) run over the kH*kW kernel offsets,
+each step working on whole arrays, never over pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.special import erf
+
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "swish",
+    "softmax",
+    "log_softmax",
+    "conv_output_size",
+    "im2col",
+    "col2im",
+    "conv2d_naive",
+    "conv2d_naive_backward",
+    "conv2d_forward",
+    "conv2d_backward",
+    "conv2d",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "max_pool2d",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+    "avg_pool2d",
+]
+
+Pair = tuple[int, int]
+IntPair = int | Pair  # what kernel_size, stride and padding accept
+
+# Size of the column-gradient block conv2d_backward works on at a time (see there).
+_CHUNK_BYTES = 4 * 2**20
+
+
+# ----------------------------------------------------------------------------- input checks
+
+
+def _as_float_array(x: np.ndarray, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a floating array; integers and booleans become float64 explicitly."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f":
+        return x
+    if x.dtype.kind in "iub":
+        return x.astype(np.float64)
+    raise TypeError(f"{name} must be an array of real numbers, got dtype {x.dtype}")
+
+
+def _check_4d(x: np.ndarray, name: str = "x") -> np.ndarray:
+    x = _as_float_array(x, name)
+    if x.ndim != 4:
+        raise ValueError(f"{name} must be 4-D (N, C, H, W), got shape {x.shape}")
+    return x
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    # bool is an int in Python, but stride=True is a bug, not a stride of 1.
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _pair(value: IntPair, name: str, minimum: int) -> Pair:
+    """Turn an int or an (h, w) pair into a checked (h, w) tuple."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair (h, w), got {value!r}")
+        return _check_int(value[0], name, minimum), _check_int(value[1], name, minimum)
+    v = _check_int(value, name, minimum)
+    return v, v
+
+
+def _geometry(kernel_size: IntPair, stride: IntPair, padding: IntPair) -> tuple[Pair, ...]:
+    """Checked (kH, kW), (sH, sW), (pH, pW) from ints or pairs."""
+    return _pair(kernel_size, "kernel_size", 1), _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+
+
+def _output_hw(
+    hw: Pair, kernel: Pair, stride: Pair, padding: Pair
+) -> Pair:
+    padded = (hw[0] + 2 * padding[0], hw[1] + 2 * padding[1])
+    if kernel[0] > padded[0] or kernel[1] > padded[1]:
+        raise ValueError(
+            f"kernel_size {kernel} is larger than the padded input {padded} "
+            f"(input {hw}, padding {padding})"
+        )
+    return (padded[0] - kernel[0]) // stride[0] + 1, (padded[1] - kernel[1]) // stride[1] + 1
+
+
+def _check_dout(dout: np.ndarray, expected: tuple[int, ...]) -> np.ndarray:
+    dout = _as_float_array(dout, "dout")
+    if dout.shape != tuple(expected):
+        raise ValueError(f"dout must have the output's shape {tuple(expected)}, got {dout.shape}")
+    return dout
+
+
+def _check_conv_args(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Check x, weight and bias of a convolution; weight and bias take x's dtype."""
+    x = _check_4d(x, "x")
+    weight = _as_float_array(weight, "weight")
+    if weight.ndim != 4:
+        raise ValueError(f"weight must be 4-D (C_out, C_in, kH, kW), got shape {weight.shape}")
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"x has {x.shape[1]} channels but weight expects C_in={weight.shape[1]} "
+            f"(weight shape {weight.shape})"
+        )
+    weight = weight.astype(x.dtype, copy=False)
+    if bias is not None:
+        bias = _as_float_array(bias, "bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"bias must have shape (C_out,) = ({weight.shape[0]},), got {bias.shape}")
+        bias = bias.astype(x.dtype, copy=False)
+    return x, weight, bias
+
+
+def _pad(x: np.ndarray, padding: Pair) -> np.ndarray:
+    """Zero-pad the last two axes: (A, B, H, W) -> a new contiguous (A, B, H + 2ph, W + 2pw)."""
+    (ph, pw), (a, b, h, w) = padding, x.shape
+    xp = np.zeros((a, b, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    xp[:, :, ph : ph + h, pw : pw + w] = x
+    return xp
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), any shape; exp only ever sees -|x| so it never overflows."""
+    x = _as_float_array(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent, any shape."""
+    return np.tanh(_as_float_array(x))
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(x, 0), any shape."""
+    x = _as_float_array(x)
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+    """x for x > 0, negative_slope * x otherwise; any shape."""
+    x = _as_float_array(x)
+    return np.where(x > 0, x, negative_slope * x).astype(x.dtype, copy=False)
+
+
+def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise; any shape."""
+    x = _as_float_array(x)
+    # expm1 of min(x, 0): exact near 0 and never overflows for the large x that the branch discards.
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """Exact GELU, x * Phi(x) with the normal CDF written with erf (torch's default); any shape."""
+    x = _as_float_array(x)
+    return (0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))).astype(x.dtype, copy=False)
+
+
+def swish(x: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """x * sigmoid(beta * x) (SiLU when beta = 1); any shape."""
+    x = _as_float_array(x)
+    return (x * sigmoid(beta * x)).astype(x.dtype, copy=False)
+
+
+def _check_axis(x: np.ndarray, axis: int) -> None:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {axis!r}")
+    if not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"axis {axis} is out of range for an array of shape {x.shape}")
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(x) / sum(exp(x)) along ``axis``; same shape as x, every slice sums to 1."""
+    x = _as_float_array(x)
+    _check_axis(x, axis)
+    # Subtracting the max changes nothing mathematically and keeps exp from overflowing.
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(softmax(x)) along ``axis``, computed without taking the log of a tiny number."""
+    x = _as_float_array(x)
+    _check_axis(x, axis)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+# ----------------------------------------------------------------------------- im2col
+
+
+def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
+    """Output length of a convolution or pooling along one axis: floor((n + 2p - k) / s) + 1."""
+    n = _check_int(n, "n", 1)
+    kernel_size = _check_int(kernel_size, "kernel_size", 1)
+    stride = _check_int(stride, "stride", 1)
+    padding = _check_int(padding, "padding", 0)
+    return _output_hw((n, n), (kernel_size,) * 2, (stride,) * 2, (padding,) * 2)[0]
+
+
+def _offset_view(xp: np.ndarray, p: int, q: int, stride: Pair, out_hw: Pair) -> np.ndarray:
+    """Strided view (A, B, H_out, W_out) of xp[:, :, i*sH + p, j*sW + q] over all output positions (i, j).
+
+    Kernel offset (p, q) sees these pixels across all windows; looping over the kH*kW offsets
+    and working on whole views is much faster than looping over the H_out*W_out windows.
+    """
+    (sh, sw), (h_out, w_out) = stride, out_hw
+    return xp[:, :, p : p + sh * (h_out - 1) + 1 : sh, q : q + sw * (w_out - 1) + 1 : sw]
+
+
+def _im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair) -> np.ndarray:
+    """im2col on checked arguments: x (N, C, H, W) -> cols (C*kH*kW, N*H_out*W_out)."""
+    n, c = x.shape[:2]
+    # Channel-major (C, N, H, W) first, so that every row block of cols is gathered from one
+    # contiguous channel plane; the windows themselves are a view, and the final reshape is
+    # the only copy of the (large) column matrix.
+    xc = _pad(x.transpose(1, 0, 2, 3), padding)
+    windows = sliding_window_view(xc, kernel, axis=(2, 3))[:, :, :: stride[0], :: stride[1]]
+    # windows: (C, N, H_out, W_out, kH, kW) -> rows (C, kH, kW), columns (N, H_out, W_out)
+    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
+
+
+def _col2im(
+    cols: np.ndarray,
+    x_shape: tuple[int, int, int, int],
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    out_hw: Pair,
+) -> np.ndarray:
+    """col2im on checked arguments: cols (C*kH*kW, N*H_out*W_out) -> x (N, C, H, W), a strided view."""
+    n, c, h, w = x_shape
+    (kh, kw), (ph, pw) = kernel, padding
+    per_offset = cols.reshape(c, kh, kw, n, *out_hw)
+    xc = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    # One vectorised add per kernel offset instead of one per window: where windows overlap,
+    # their contributions add up, which is what the chain rule asks for.
+    for p in range(kh):
+        for q in range(kw):
+            view = _offset_view(xc, p, q, stride, out_hw)
+            view += per_offset[:, p, q]
+    return xc[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
+
+
+def im2col(x: np.ndarray, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0) -> np.ndarray:
+    """Unroll every kernel window of x into a column.
+
+    x: (N, C, H, W) -> cols: (C*kH*kW, N*H_out*W_out). Rows run over channel, then kernel
+    row, then kernel column; column n*H_out*W_out + i*W_out + j is the window of image n at
+    output position (i, j). A convolution is then ``weight.reshape(C_out, -1) @ cols``.
+    """
+    x = _check_4d(x)
+    kernel, stride, padding = _geometry(kernel_size, stride, padding)
+    return _im2col(x, kernel, stride, padding, _output_hw(x.shape[2:], kernel, stride, padding))
+
+
+def col2im(
+    cols: np.ndarray,
+    x_shape: tuple[int, int, int, int],
+    kernel_size: IntPair,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> np.ndarray:
+    """Adjoint of ``im2col``: cols (C*kH*kW, N*H_out*W_out) -> x (N, C, H, W).
+
+    Entries that came from the same pixel (overlapping windows) are summed, so that
+    <im2col(x), cols> == <x, col2im(cols)>; this is the gradient im2col needs in the backward pass.
+    x_shape is the unpadded (N, C, H, W).
+    """
+    if len(x_shape) != 4:
+        raise ValueError(f"x_shape must be (N, C, H, W), got {tuple(x_shape)}")
+    x_shape = tuple(_check_int(s, "x_shape", 1) for s in x_shape)
+    kernel, stride, padding = _geometry(kernel_size, stride, padding)
+    out_hw = _output_hw(x_shape[2:], kernel, stride, padding)
+    cols = _as_float_array(cols, "cols")
+    expected = (x_shape[1] * kernel[0] * kernel[1], x_shape[0] * out_hw[0] * out_hw[1])
+    if cols.shape != expected:
+        raise ValueError(f"cols must have shape {expected} for x_shape {x_shape}, got {cols.shape}")
+    return np.ascontiguousarray(_col2im(cols, x_shape, kernel, stride, padding, out_hw))
+
+
+# ----------------------------------------------------------------------------- convolution, teaching version
+
+
+def conv2d_naive(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> np.ndarray:
+    """2-D convolution with explicit loops (cross-correlation, as in every DL library).
+
+    x: (N, C_in, H, W), weight: (C_out, C_in, kH, kW), bias: (C_out,) or None
+    -> out: (N, C_out, H_out, W_out).
+    """
+    x, weight, bias = _check_conv_args(x, weight, bias)
+    (kh, kw), (sh, sw), padding = _geometry(weight.shape[2:], stride, padding)
+    c_out = weight.shape[0]
+    h_out, w_out = _output_hw(x.shape[2:], (kh, kw), (sh, sw), padding)
+    xp = _pad(x, padding)
+    out = np.zeros((x.shape[0], c_out, h_out, w_out), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                    out[n, k, i, j] = np.sum(window * weight[k])
+            if bias is not None:
+                out[n, k] += bias[k]
+    return out
+
+
+def conv2d_naive_backward(
+    dout: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of ``conv2d_naive`` with the same loops.
+
+    dout: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W), dweight: (C_out, C_in, kH, kW),
+    dbias: (C_out,). Each output entry out[n, k, i, j] used one window of x and the whole
+    filter weight[k], so it sends dout[n, k, i, j] * weight[k] back to that window and
+    dout[n, k, i, j] * window to weight[k].
+    """
+    x, weight, _ = _check_conv_args(x, weight, None)
+    (kh, kw), (sh, sw), padding = _geometry(weight.shape[2:], stride, padding)
+    c_out = weight.shape[0]
+    h_out, w_out = _output_hw(x.shape[2:], (kh, kw), (sh, sw), padding)
+    dout = _check_dout(dout, (x.shape[0], c_out, h_out, w_out))
+    xp = _pad(x, padding)
+    dxp = np.zeros_like(xp)
+    dweight = np.zeros_like(weight)
+    for n in range(x.shape[0]):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                    dweight[k] += dout[n, k, i, j] * xp[n, :, rows, cols]
+                    dxp[n, :, rows, cols] += dout[n, k, i, j] * weight[k]
+    dx = dxp[:, :, padding[0] : padding[0] + x.shape[2], padding[1] : padding[1] + x.shape[3]]
+    dbias = dout.sum(axis=(0, 2, 3))
+    return dx, dweight, dbias.astype(x.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------- convolution, fast version
+
+
+def conv2d_forward(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> tuple[np.ndarray, tuple]:
+    """Fast 2-D convolution: im2col, then a single matrix product.
+
+    x: (N, C_in, H, W), weight: (C_out, C_in, kH, kW), bias: (C_out,) or None
+    -> out: (N, C_out, H_out, W_out) and a cache for ``conv2d_backward``.
+    """
+    x, weight, bias = _check_conv_args(x, weight, bias)
+    kernel, stride, padding = _geometry(weight.shape[2:], stride, padding)
+    c_out = weight.shape[0]
+    out_hw = _output_hw(x.shape[2:], kernel, stride, padding)
+    cols = _im2col(x, kernel, stride, padding, out_hw)  # (C_in*kH*kW, N*H_out*W_out)
+    # One large product rather than one per image: BLAS runs it at full speed on all threads.
+    out = weight.reshape(c_out, -1) @ cols  # (C_out, N*H_out*W_out)
+    if bias is not None:
+        out += bias[:, None]
+    out = np.ascontiguousarray(out.reshape(c_out, x.shape[0], *out_hw).transpose(1, 0, 2, 3))
+    cache = (x.shape, cols, weight, bias is not None, stride, padding, out_hw)
+    return out, cache
+
+
+def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Gradients of ``conv2d_forward``.
+
+    dout: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W), dweight: (C_out, C_in, kH, kW),
+    dbias: (C_out,), or None when the forward pass had no bias.
+    """
+    x_shape, cols, weight, has_bias, stride, padding, out_hw = cache
+    c_out = weight.shape[0]
+    dout = _check_dout(dout, (x_shape[0], c_out, *out_hw)).astype(weight.dtype, copy=False)
+    # The forward product was (C_out, C_in*kH*kW) @ cols -> (C_out, N*H_out*W_out); dout in that layout:
+    dout2 = dout.transpose(1, 0, 2, 3).reshape(c_out, -1)
+    dbias = dout2.sum(axis=1) if has_bias else None
+    dweight = (dout2 @ cols.T).reshape(weight.shape)
+    # dx = col2im(weight2.T @ dout2), done a few images at a time: the column gradient is as
+    # large as cols, and a small, reused buffer is faster than fresh memory the size of cols.
+    weight2 = weight.reshape(c_out, -1)
+    per_image = out_hw[0] * out_hw[1]
+    step = max(1, _CHUNK_BYTES // (cols.shape[0] * per_image * cols.itemsize))
+    dx = np.empty(x_shape, dtype=weight.dtype)
+    for start in range(0, x_shape[0], step):
+        stop = min(start + step, x_shape[0])
+        dcols = weight2.T @ dout2[:, start * per_image : stop * per_image]
+        block_shape = (stop - start, *x_shape[1:])
+        dx[start:stop] = _col2im(dcols, block_shape, weight.shape[2:], stride, padding, out_hw)
+    return dx, dweight, dbias
+
+
+def conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> np.ndarray:
+    """Fast 2-D convolution: x (N, C_in, H, W) -> (N, C_out, H_out, W_out); see ``conv2d_forward``."""
+    return conv2d_forward(x, weight, bias, stride, padding)[0]
+
+
+# ----------------------------------------------------------------------------- pooling
+
+
+def _pool_args(x: np.ndarray, kernel_size: IntPair, stride: IntPair | None):
+    x = _check_4d(x)
+    kernel = _pair(kernel_size, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, "stride", 1)
+    return x, kernel, stride, _output_hw(x.shape[2:], kernel, stride, (0, 0))
+
+
+def _offsets(kernel: Pair) -> list[Pair]:
+    """Kernel offsets (p, q) in row-major window order."""
+    return [(p, q) for p in range(kernel[0]) for q in range(kernel[1])]
+
+
+def _windows_overlap(kernel: Pair, stride: Pair) -> bool:
+    return stride[0] < kernel[0] or stride[1] < kernel[1]
+
+
+def max_pool2d_forward(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> tuple[np.ndarray, tuple]:
+    """Max pooling: x (N, C, H, W) -> out (N, C, H_out, W_out) and a cache for the backward pass.
+
+    stride None means stride = kernel_size (windows side by side, as in torch).
+    """
+    x, kernel, stride, out_hw = _pool_args(x, kernel_size, stride)
+    views = [_offset_view(x, p, q, stride, out_hw) for p, q in _offsets(kernel)]
+    out = views[0].copy()
+    for view in views[1:]:
+        np.maximum(out, view, out=out)
+    # argmax = the first offset (row-major, as torch breaks ties) whose value is the max, from the
+    # recursion first(o) = o if views[o] == out else first(o + 1), run backwards on whole arrays.
+    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(views)))
+    for view in reversed(views[:-1]):
+        argmax += 1
+        argmax *= view != out
+    return out, (x.shape, x.dtype, argmax, kernel, stride)
+
+
+def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Gradient of max pooling: dout (N, C, H_out, W_out) -> dx (N, C, H, W).
+
+    Only the max of each window gets its gradient; a pixel that is the max of several
+    overlapping windows collects the sum.
+    """
+    x_shape, dtype, argmax, kernel, stride = cache
+    dout = _check_dout(dout, argmax.shape).astype(dtype, copy=False)
+    dx = np.zeros(x_shape, dtype=dtype)
+    for o, (p, q) in enumerate(_offsets(kernel)):
+        view = _offset_view(dx, p, q, stride, argmax.shape[2:])
+        if _windows_overlap(kernel, stride):
+            view += dout * (argmax == o)
+        else:  # every pixel is in at most one window: write instead of add, about twice as fast
+            np.multiply(dout, argmax == o, out=view)
+    return dx
+
+
+def max_pool2d(x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None) -> np.ndarray:
+    """Max pooling: x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    return max_pool2d_forward(x, kernel_size, stride)[0]
+
+
+def avg_pool2d_forward(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> tuple[np.ndarray, tuple]:
+    """Average pooling: x (N, C, H, W) -> out (N, C, H_out, W_out) and a cache."""
+    x, kernel, stride, out_hw = _pool_args(x, kernel_size, stride)
+    out = np.zeros(x.shape[:2] + out_hw, dtype=x.dtype)
+    for p, q in _offsets(kernel):
+        out += _offset_view(x, p, q, stride, out_hw)
+    out /= kernel[0] * kernel[1]
+    return out, (x.shape, x.dtype, kernel, stride, out_hw)
+
+
+def avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Gradient of average pooling: dout (N, C, H_out, W_out) -> dx (N, C, H, W).
+
+    Every pixel of a window gets an equal share 1 / (kH * kW) of the window's gradient.
+    """
+    x_shape, dtype, kernel, stride, out_hw = cache
+    dout = _check_dout(dout, x_shape[:2] + out_hw).astype(dtype, copy=False)
+    share = dout / (kernel[0] * kernel[1])
+    dx = np.zeros(x_shape, dtype=dtype)
+    for p, q in _offsets(kernel):
+        view = _offset_view(dx, p, q, stride, out_hw)
+        if _windows_overlap(kernel, stride):
+            view += share
+        else:
+            view[...] = share
+    return dx
+
+
+def avg_pool2d(x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None) -> np.ndarray:
+    """Average pooling: x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    return avg_pool2d_forward(x, kernel_size, stride)[0]
