@@ -1,0 +1,16 @@
+"""The course's ideas in PyTorch: architectures, training, interpretation and attacks.
+
+Device-agnostic: code follows the model's device, and ``pick_device`` chooses CUDA, then Apple
+MPS, then the CPU. Every module lists its public names in ``__all__``; they are re-exported here.
+"""
+
+from . import attacks, augment, device, init_stats, interpret, loaders, models, train, transfer
+from .attacks import *  # noqa: F401,F403
+from .augment import *  # noqa: F401,F403
+from .device import *  # noqa: F401,F403
+from .init_stats import *  # noqa: F401,F403
+from .interpret import *  # noqa: F401,F403
+from .loaders import *  # noqa: F401,F403
+from .models import *  # noqa: F401,F403
+from .train import *  # noqa: F401,F403
+from .transfer import *  # noqa: F401,F403
