@@ -1,0 +1,53 @@
+"""Hidden tests for question 3: other shapes, numerical gradient checks."""
+
+import numpy as np
+
+
+def numerical_grads(x, W, b, dout, h=1e-6):
+    def loss():
+        return np.sum((x @ W.T + b) * dout)
+
+    grads = []
+    for arr in (x, W, b):
+        g = np.zeros_like(arr)
+        for i in np.ndindex(arr.shape):
+            old = arr[i]
+            arr[i] = old + h
+            plus = loss()
+            arr[i] = old - h
+            minus = loss()
+            arr[i] = old
+            g[i] = (plus - minus) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+def test_forward_single_output(student):
+    """A (7, 6) batch through a (1, 6) weight gives (7, 1)."""
+    rng = np.random.default_rng(31)
+    x, W, b = rng.normal(size=(7, 6)), rng.normal(size=(1, 6)), rng.normal(size=1)
+    out = np.asarray(student.linear_forward(x, W, b))
+    assert out.shape == (7, 1)
+    np.testing.assert_allclose(out, x @ W.T + b, rtol=1e-10)
+
+
+def test_backward_square_weight(student):
+    """With a square weight a transposed gradient has the right shape but wrong values."""
+    rng = np.random.default_rng(32)
+    x, W, b, dout = rng.normal(size=(5, 3)), rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+    dx, dW, db = [np.asarray(r) for r in student.linear_backward(dout, x, W)]
+    dx_num, dW_num, db_num = numerical_grads(x, W, b, dout)
+    np.testing.assert_allclose(dx, dx_num, atol=1e-6)
+    np.testing.assert_allclose(dW, dW_num, atol=1e-6)
+    np.testing.assert_allclose(db, db_num, atol=1e-6)
+
+
+def test_backward_batch_of_one(student):
+    """A batch of one example with 8 inputs and 2 outputs."""
+    rng = np.random.default_rng(33)
+    x, W, b, dout = rng.normal(size=(1, 8)), rng.normal(size=(2, 8)), rng.normal(size=2), rng.normal(size=(1, 2))
+    dx, dW, db = [np.asarray(r) for r in student.linear_backward(dout, x, W)]
+    dx_num, dW_num, db_num = numerical_grads(x, W, b, dout)
+    np.testing.assert_allclose(dx, dx_num, atol=1e-6)
+    np.testing.assert_allclose(dW, dW_num, atol=1e-6)
+    np.testing.assert_allclose(db, db_num, atol=1e-6)

@@ -1,0 +1,29 @@
+"""Public tests for question 4: ReLU forward and backward."""
+
+import numpy as np
+
+
+def test_forward_hand_example(student):
+    """relu(-2, 0, 3) is (0, 0, 3)."""
+    out = np.asarray(student.relu_forward(np.array([-2.0, 0.0, 3.0])))
+    np.testing.assert_allclose(out, [0.0, 0.0, 3.0], err_msg="ReLU keeps positive entries and zeroes the rest")
+
+
+def test_forward_keeps_shape(student):
+    """relu_forward keeps a (2, 3, 4) shape."""
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    out = np.asarray(student.relu_forward(x))
+    assert out.shape == x.shape, f"expected shape {x.shape}, got {out.shape}"
+    np.testing.assert_allclose(out, np.where(x > 0, x, 0.0))
+
+
+def test_backward_multiplies_dout(student):
+    """relu_backward passes dout through where x > 0, and 0 elsewhere (also at x = 0)."""
+    x = np.array([-2.0, 0.0, 3.0, 0.5])
+    dout = np.array([10.0, 10.0, 10.0, -4.0])
+    dx = np.asarray(student.relu_backward(dout, x))
+    if np.allclose(dx, [0.0, 0.0, 1.0, 1.0]):
+        raise AssertionError("dx is the ReLU's local slope only: multiply it by dout (chain rule)")
+    if np.allclose(dx, [0.0, 10.0, 10.0, -4.0]):
+        raise AssertionError("at x = 0 the gradient is 0 (use x > 0, not x >= 0), as PyTorch does")
+    np.testing.assert_allclose(dx, [0.0, 0.0, 10.0, -4.0], err_msg="dx = dout * (x > 0)")

@@ -1,0 +1,61 @@
+"""Command line: ``python -m autograder release|check|grade ...`` (also the ``autograder`` console script)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from autograder.check import check_notebook
+from autograder.grade import grade
+from autograder.release import release
+from autograder.report import check_text, summary_markdown
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Release, check and grade notebook assignments.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("release", help="write the student version of an assignment")
+    p.add_argument("assignment", help="the assignment folder (with assignment.toml)")
+    p.add_argument("--out", required=True, help="the folder to write the student version into")
+    p = commands.add_parser("check", help="run the public tests on a saved notebook (exit 1 if a check fails)")
+    p.add_argument("notebook")
+    p = commands.add_parser("grade", help="grade every submission in a folder (resumable)")
+    p.add_argument("assignment", help="the assignment folder (with assignment.toml and tests/hidden)")
+    p.add_argument("submissions", help="a folder of <student>.ipynb files or <student>/ folders")
+    p.add_argument("--out", required=True, help="where results/, feedback/, gradebook.csv and summary go")
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: all cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; exit codes: 0 done (check: every public check passed), 1 check failed or a submission
+    got no grade, 2 bad usage or a broken assignment."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "release":
+            print(f"wrote {release(args.assignment, args.out)}")
+            return 0
+        if args.command == "check":
+            if not os.path.isfile(args.notebook):
+                raise ValueError(f"check: no such notebook file: {args.notebook}")
+            result = check_notebook(args.notebook)
+            print(check_text(result))
+            passed = all(c["passed"] for q in result["questions"].values() for c in q["checks"])
+            return 0 if passed and not result["problems"] else 1
+        summary = grade(args.assignment, args.submissions, args.out, args.jobs, progress=not args.no_progress)
+    except (ValueError, OSError) as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    print(summary_markdown(summary))
+    print(f"graded {len(summary['graded'])}, skipped {len(summary['skipped'])} already graded and unchanged")
+    for student, error in summary["failed"].items():
+        print(f"NO GRADE for {student}: {error}", file=sys.stderr)
+    return 1 if summary["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""How fast the autograder grades a class, and what isolation costs beyond running the student's own code.
+
+Grades N copies of an assignment's instructor notebook (full marks each) with --jobs 1 and --jobs 2 and prints
+submissions per minute, seconds per submission, and the seconds per submission beyond a bare ``python -c`` that
+executes the same code cells (interpreter start, imports and the student's code, but no sandbox, no tests).
+That difference includes the student's code the tests call (A1's tests train networks), so the first line
+separates what isolation itself costs: starting a sandboxed child, and one call's round trip.
+
+    python benchmarks/bench_grading.py                      # A1, 40 submissions, plus the toy fixture
+    python benchmarks/bench_grading.py --assignment tests/autograder/fixtures/toy -n 40
+
+Targets: at most 1.0 s per trivial (toy) submission with isolation, and --jobs 2 at least 1.7x faster than --jobs 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from autograder import runner
+from autograder.config import load_assignment
+from autograder.grade import grade
+from autograder.notebook import code_cells, read_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+A1 = ROOT / "assignments" / "a1_neurons_backprop"
+TOY = ROOT / "tests" / "autograder" / "fixtures" / "toy"
+
+
+def bare_seconds(notebook: Path, repeats: int = 3) -> float:
+    """Median time of a plain ``python -c`` running the notebook's code cells (the student's own cost)."""
+    # Without the `from autograder import check; check()` cell: in the sandbox it is a stub that imports nothing.
+    cells = [c.source for c in code_cells(read_notebook(notebook)) if "from autograder import" not in c.source]
+    source = "\n".join(cells)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", source], check=True, env=env, cwd=notebook.parent,
+                       stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def isolation_costs(calls: int = 300) -> tuple[float, float, float]:
+    """Seconds to start a sandboxed child and run the toy's cells, a bare ``python -c 'import numpy'``,
+    and one call's round trip (``student.add`` on two 10-element arrays)."""
+    assignment = load_assignment(TOY)
+    session = runner.Session(assignment, code_cells(read_notebook(TOY / "toy.ipynb")), [])
+    start = time.perf_counter()
+    session.start()
+    started = time.perf_counter() - start
+    a = np.ones(10)
+    start = time.perf_counter()
+    for _ in range(calls):
+        session.call("add", [a, a], {})
+    per_call = (time.perf_counter() - start) / calls
+    session.close()
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+    return started, time.perf_counter() - start, per_call
+
+
+def count_calls(function, *args, **kwargs) -> tuple[object, int]:
+    """Run function, counting the calls tests make into sandboxed children of this process."""
+    calls = [0]
+    original = runner.Session.call
+
+    def counted(self, *a, **k):
+        calls[0] += 1
+        return original(self, *a, **k)
+
+    runner.Session.call = counted
+    try:
+        return function(*args, **kwargs), calls[0]
+    finally:
+        runner.Session.call = original
+
+
+def bench(assignment_dir: Path, n: int) -> None:
+    assignment = load_assignment(assignment_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        subs.mkdir()
+        for i in range(n):
+            shutil.copyfile(assignment.source_notebook, subs / f"student{i:03d}.ipynb")
+        bare = bare_seconds(assignment.source_notebook)
+        seconds = {}
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            summary, calls = count_calls(grade, assignment_dir, subs, Path(tmp) / f"out{jobs}", jobs=jobs,
+                                         progress=False)
+            seconds[jobs] = time.perf_counter() - start
+            if jobs == 1:  # in-process, so the calls are counted
+                print(f"{assignment_dir.name:24s} the tests call the student's code {calls / n:.0f} times per "
+                      "submission (training included), time the bare run does not spend")
+            assert len(summary["graded"]) == n and summary["mean"] == summary["max_total"], json.dumps(summary)
+            per = seconds[jobs] / n
+            print(f"{assignment_dir.name:24s} jobs={jobs}  {n} submissions in {seconds[jobs]:6.1f} s  "
+                  f"{60 / per:6.1f} submissions/min  {per:5.2f} s/submission  "
+                  f"(wall time per submission x jobs beyond bare python -c: {per * jobs - bare:+.2f} s)")
+        print(f"{assignment_dir.name:24s} bare python -c of the code cells: {bare:.2f} s; "
+              f"--jobs 2 speed-up: {seconds[1] / seconds[2]:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assignment", type=Path, action="append", help="assignment folder(s); default A1 and toy")
+    parser.add_argument("-n", type=int, default=40, help="submissions per run")
+    args = parser.parse_args()
+    folders = args.assignment or ([A1] if A1.is_dir() else []) + [TOY]
+    if not A1.is_dir() and not args.assignment:
+        print("assignments/a1_neurons_backprop not found: benchmarking the toy fixture only")
+    started, bare_numpy, per_call = isolation_costs()
+    print(f"isolation: start a sandboxed child and run the toy's cells {started:.2f} s "
+          f"(bare python -c 'import numpy': {bare_numpy:.2f} s); one call's round trip {per_call * 1e3:.2f} ms")
+    for folder in folders:
+        bench(folder.resolve(), args.n)
+
+
+if __name__ == "__main__":
+    main()
