@@ -1,0 +1,245 @@
+"""Figures used by the chapters, so that plotting code stays out of the book's cells.
+
+Only matplotlib. A function that draws one panel takes an optional ``ax`` and returns the Axes it
+drew on; one that lays out several panels returns the Figure.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from cnncourse.numpy.autograd import Value, trace
+
+__all__ = [
+    "draw_graph",
+    "show_images",
+    "show_matrix",
+    "plot_orientation_histograms",
+    "plot_history",
+    "plot_decision_boundary",
+    "plot_convolution",
+]
+
+
+def draw_graph(root: Value, ax: Axes | None = None) -> Axes:
+    """Draw the computational graph of a scalar :class:`~cnncourse.numpy.autograd.Value`.
+
+    Values are boxes showing label, data and grad; each operation is a circle between its inputs
+    and its result. Inputs stand on the left, ``root`` on the right: a value sits one column
+    further right than the deepest of its inputs (a leaf just left of its first use), so every
+    arrow points to the right.
+    """
+    nodes, edges = trace(root)
+    depth: dict[int, int] = {}
+    for node in nodes:  # topological order: the inputs' depths are known before the node's
+        depth[id(node)] = 1 + max((depth[id(c)] for c in node.inputs), default=-1)
+    neighbours: dict[int, list[Value]] = {id(n): list(n.inputs) for n in nodes}
+    for child, parent in edges:
+        neighbours[id(child)].append(parent)
+    # A leaf such as a constant stands just left of its first use, not at the far left.
+    for node in nodes:
+        if not node.inputs and node is not root:
+            depth[id(node)] = min(depth[id(p)] for p in neighbours[id(node)]) - 1
+    shift = min(depth.values())
+    columns: dict[int, list[Value]] = {}
+    for node in nodes:
+        depth[id(node)] -= shift
+        columns.setdefault(depth[id(node)], []).append(node)
+    n_rows = max(len(col) for col in columns.values())
+
+    # Rows: start in order of appearance, then a few sweeps move every value towards the mean row
+    # of its neighbours (the barycentre heuristic), which keeps most arrows short and uncrossed.
+    y: dict[int, float] = {}
+    for sweep in range(4):
+        for d in sorted(columns):
+            col = columns[d]
+            if sweep > 0:
+                col.sort(key=lambda n: sum(y[id(m)] for m in neighbours[id(n)]) / max(len(neighbours[id(n)]), 1))
+            offset = (n_rows - len(col)) / 2
+            for row, node in enumerate(col):
+                y[id(node)] = -(row + offset)
+
+    n_cols = max(columns) + 1
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(2.6 * n_cols + 0.5, 5.0), 1.3 * n_rows + 0.6))
+
+    box = {"boxstyle": "round,pad=0.4", "facecolor": "#eef3fb", "edgecolor": "#33507a"}
+    circle = {"boxstyle": "circle,pad=0.3", "facecolor": "#fdf1dc", "edgecolor": "#a8651a"}
+    # Arrows are drawn after the boxes (higher zorder) because each is clipped to the outline of
+    # its boxes, and a text box's outline is only known once the text has been drawn.
+    arrow = {"arrowstyle": "-|>", "color": "0.35", "shrinkA": 2, "shrinkB": 2}
+    # A value occupies x = 2 * depth; the circle of the op that made it sits just to its left.
+    boxes, circles = {}, {}
+    for node in nodes:
+        x = 2.0 * depth[id(node)]
+        text = f"{node.label}\n" if node.label else ""
+        text += f"data {node.data:.4g}\ngrad {node.grad:.4g}"
+        boxes[id(node)] = ax.text(x, y[id(node)], text, ha="center", va="center", fontsize=9,
+                                  family="monospace", bbox=box, zorder=3)
+        if node.op:
+            circles[id(node)] = ax.text(x - 1.0, y[id(node)], node.op, ha="center", va="center",
+                                        fontsize=9, bbox=circle, zorder=3)
+            ax.annotate("", xy=(x, y[id(node)]), xytext=(x - 1.0, y[id(node)]), zorder=4,
+                        arrowprops={**arrow, "patchA": circles[id(node)].get_bbox_patch(),
+                                    "patchB": boxes[id(node)].get_bbox_patch()})
+    for child, parent in edges:
+        start = (2.0 * depth[id(child)], y[id(child)])
+        end = (2.0 * depth[id(parent)] - 1.0, y[id(parent)])
+        ax.annotate("", xy=end, xytext=start, zorder=4,
+                    arrowprops={**arrow, "patchA": boxes[id(child)].get_bbox_patch(),
+                                "patchB": circles[id(parent)].get_bbox_patch()})
+
+    ax.set_xlim(-0.9, 2.0 * (n_cols - 1) + 0.9)
+    ax.set_ylim(-(n_rows - 1) - 0.7, 0.7)
+    ax.set_title(f"Computational graph of {root.label or 'the output'}: data forward, grad backward")
+    ax.axis("off")
+    return ax
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
+    return ax if ax is not None else plt.subplots(figsize=figsize)[1]
+
+
+def show_images(
+    images: np.ndarray,
+    titles: list[str] | None = None,
+    ncols: int = 8,
+    cmap: str = "gray",
+    suptitle: str | None = None,
+    size: float = 1.4,
+    symmetric: bool = False,
+):
+    """A grid of images: ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H, W, 3)``; returns the Figure.
+
+    ``symmetric`` puts zero at the middle of the colour map with one scale for all images, so
+    that signed images such as filters can be compared (pair it with a diverging ``cmap``).
+    """
+    images = np.asarray(images, dtype=float)
+    if images.ndim == 4 and images.shape[1] in (1, 3):
+        images = images.transpose(0, 2, 3, 1)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    m = np.abs(images).max()
+    limits = {"vmin": -m, "vmax": m} if symmetric else {}
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap=cmap if images[i].ndim == 2 else None, **limits)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_matrix(a: np.ndarray, ax: Axes | None = None, title: str = "", fmt: str = "{:.0f}", cmap: str = "Greys") -> Axes:
+    """A small 2-D array as an image with each entry written in its cell."""
+    a = np.asarray(a)
+    ax = _axes(ax, (0.5 * a.shape[1] + 1, 0.5 * a.shape[0] + 1))
+    ax.imshow(a, cmap=cmap)
+    lo, hi = float(a.min()), float(a.max())
+    for (i, j), v in np.ndenumerate(a):
+        dark = (v - lo) / (hi - lo + 1e-12) > 0.5
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax
+
+
+def plot_orientation_histograms(image: np.ndarray, features: np.ndarray, cell_size: int, bins: int, ax: Axes | None = None, title: str = "") -> Axes:
+    """Draw a HOG-like descriptor over its image: in each cell, one line per orientation bin.
+
+    A line's direction is perpendicular to its bin's gradient orientation (so it runs along the
+    edge that produced it) and its length is proportional to the bin's weight.
+    """
+    image = np.asarray(image).squeeze()
+    h, w = image.shape
+    cells = np.asarray(features).reshape(h // cell_size, w // cell_size, bins)
+    ax = _axes(ax, (4, 4))
+    ax.imshow(image, cmap="gray", alpha=0.5)
+    scale = 0.5 * cell_size / max(cells.max(), 1e-12)
+    for (ci, cj), hist in np.ndenumerate(cells[..., 0]):
+        cy, cx = (ci + 0.5) * cell_size - 0.5, (cj + 0.5) * cell_size - 0.5
+        for b in range(bins):
+            theta = np.deg2rad((b + 0.5) * 180.0 / bins) + np.pi / 2  # along the edge
+            length = cells[ci, cj, b] * scale
+            dx, dy = length * np.cos(theta), length * np.sin(theta)
+            ax.plot([cx - dx, cx + dx], [cy - dy, cy + dy], color="crimson", lw=1.5)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax
+
+
+def plot_history(history, metrics: tuple[str, ...] = ("loss", "acc"), axes=None, label: str = ""):
+    """Learning curves from a History with ``train_loss``, ``val_loss``, ``train_acc``, ``val_acc`` lists."""
+    if axes is None:
+        _, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5))
+    axes = np.atleast_1d(axes)
+    for ax, metric in zip(axes, metrics):
+        for split in ("train", "val"):
+            values = getattr(history, f"{split}_{metric}", None)
+            if values and all(v is not None for v in values):
+                ax.plot(range(1, len(values) + 1), values, marker="o", ms=3, label=f"{label} {split}".strip())
+        ax.set_xlabel("epoch")
+        ax.set_ylabel({"loss": "cross-entropy loss", "acc": "accuracy"}.get(metric, metric))
+        ax.set_title({"loss": "Loss", "acc": "Accuracy"}.get(metric, metric))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return axes
+
+
+def plot_decision_boundary(predict, X: np.ndarray, y: np.ndarray, ax: Axes | None = None, title: str = "", resolution: int = 200, proba: bool = False) -> Axes:
+    """Colour the plane by a classifier's output and draw the 2-D points on top.
+
+    ``predict`` maps an (M, 2) array to M labels, or to M probabilities of class 1 when ``proba``.
+    """
+    X = np.asarray(X, dtype=float)
+    ax = _axes(ax, (4.5, 4))
+    pad = 0.5
+    (x0, y0), (x1, y1) = X.min(0) - pad, X.max(0) + pad
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    z = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()]), dtype=float).reshape(gx.shape)
+    if proba:
+        im = ax.contourf(gx, gy, z, levels=20, cmap="RdBu_r", alpha=0.6, vmin=0, vmax=1)
+        ax.contour(gx, gy, z, levels=[0.5], colors="k", linewidths=1.5)
+        plt.colorbar(im, ax=ax, label="P(class 1)")
+    else:
+        ax.contourf(gx, gy, z, levels=np.arange(z.max() + 2) - 0.5, cmap="RdBu_r", alpha=0.35)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=30)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    return ax
+
+
+def plot_convolution(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0, title: str = ""):
+    """Input, kernel and output of a single-channel convolution side by side; returns the Figure."""
+    from cnncourse.numpy.functional import conv2d
+
+    image = np.asarray(image, dtype=np.float32)
+    kernel = np.asarray(kernel, dtype=np.float32)
+    out = conv2d(image[None, None], kernel[None, None], None, stride, padding)[0, 0]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), gridspec_kw={"width_ratios": [4, 1.3, 4]})
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title(f"input {image.shape[0]}x{image.shape[1]}")
+    show_matrix(kernel, ax=axes[1], fmt="{:.2g}", cmap="RdBu_r", title="kernel")
+    axes[2].imshow(out, cmap="gray")
+    axes[2].set_title(f"output {out.shape[0]}x{out.shape[1]} (stride {stride}, padding {padding})")
+    for ax in axes[[0, 2]]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,70 @@
+"""The book's figure helpers: they draw what they say, on the axes they are given, and check input."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from cnncourse.numpy.autograd import Value
+from cnncourse.numpy.features import gradient_histograms
+from cnncourse.plot import (draw_graph, plot_convolution, plot_decision_boundary, plot_history,
+                            plot_orientation_histograms, show_images, show_matrix)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_show_images_grid_and_titles():
+    fig = show_images(np.zeros((10, 1, 8, 8)), titles=list("abcdefghij"), ncols=4, suptitle="s")
+    axes = fig.axes
+    assert len(axes) == 12  # 3 rows of 4, the last two empty
+    assert [ax.get_title() for ax in axes[:3]] == ["a", "b", "c"]
+    assert sum(bool(ax.images) for ax in axes) == 10
+
+
+def test_show_matrix_writes_every_entry():
+    ax = show_matrix(np.array([[1, 2], [3, 4]]), title="m")
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3", "4"]
+    assert ax.get_title() == "m"
+
+
+def test_orientation_histograms_draw_one_line_per_cell_and_bin():
+    img = np.random.default_rng(0).random((1, 1, 8, 8))
+    ax = plot_orientation_histograms(img[0], gradient_histograms(img, 4, 6)[0], cell_size=4, bins=6)
+    assert len(ax.lines) == 4 * 6
+
+
+def test_history_plots_train_and_val_curves():
+    class H:
+        train_loss, val_loss = [1.0, 0.5], [1.1, 0.6]
+        train_acc, val_acc = [0.5, 0.8], [0.4, 0.7]
+
+    axes = plot_history(H())
+    assert [len(ax.lines) for ax in axes] == [2, 2]
+    np.testing.assert_array_equal(axes[1].lines[1].get_ydata(), [0.4, 0.7])
+
+
+def test_decision_boundary_colours_by_the_classifier():
+    X = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    ax = plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(int), X, np.array([0, 1]), resolution=20)
+    assert ax.collections, "the plane and the points must be drawn"
+
+
+def test_convolution_figure_reports_the_output_size():
+    fig = plot_convolution(np.zeros((16, 16)), np.ones((3, 3)), stride=2, padding=1)
+    assert "output 8x8" in fig.axes[2].get_title()
+
+
+def test_draw_graph_has_a_box_per_value():
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = x * y + x
+    f.backward()
+    ax = draw_graph(f)
+    labels = " ".join(t.get_text() for t in ax.texts)
+    assert "x" in labels and "y" in labels

@@ -1,0 +1,65 @@
+"""The chapters' interactive demos: each builds its controls, draws for every setting it offers,
+and rejects input it cannot show."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from cnncourse.widgets import conv_explorer, graph_explorer, hog_explorer, neuron_explorer, pool_explorer
+
+RNG = np.random.default_rng(0)
+
+
+def controls(widget) -> dict:
+    return {c.description: c for c in widget.children[:-1]}
+
+
+def redraw(widget, **changes) -> None:
+    """Move the controls as a reader would; the demo redraws through ipywidgets' own machinery."""
+    for name, value in changes.items():
+        controls(widget)[name].value = value
+    widget.update()
+    plt.close("all")
+
+
+def test_hog_explorer_offers_only_cell_sizes_that_divide_the_image():
+    w = hog_explorer(RNG.random((5, 1, 8, 8)), np.arange(5))
+    assert list(controls(w)["cell size"].options) == [2, 4, 8]
+    for size in (2, 4, 8):
+        redraw(w, **{"cell size": size, "bins": 3, "image": 4})
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
+        hog_explorer(RNG.random((5, 8, 8)))
+
+
+def test_neuron_explorer_draws_and_checks_shapes():
+    X, y = RNG.normal(size=(20, 2)), RNG.integers(0, 2, 20)
+    w = neuron_explorer(X, y)
+    redraw(w, w1=-3.0, b=1.0)
+    with pytest.raises(ValueError, match=r"X must be \(N, 2\)"):
+        neuron_explorer(RNG.normal(size=(20, 3)), y)
+
+
+def test_graph_explorer_runs_the_backward_pass():
+    w = graph_explorer()
+    redraw(w, x=1.0, y=2.0, z=3.0)
+    assert set(controls(w)) == {"x", "y", "z"}
+
+
+def test_conv_explorer_handles_every_stride_and_padding():
+    w = conv_explorer({"noise": RNG.random((16, 16)).astype(np.float32)})
+    for stride in range(1, 5):
+        for padding in range(0, 4):
+            redraw(w, stride=stride, padding=padding)
+    with pytest.raises(ValueError, match="at least one"):
+        conv_explorer({})
+
+
+def test_pool_explorer_modes():
+    w = pool_explorer(RNG.random((3, 8, 8)))
+    redraw(w, pooling="average", window=3, stride=1, shift=2)
+    with pytest.raises(ValueError, match=r"\(N, H, W\)"):
+        pool_explorer(RNG.random((3, 1, 8, 8)))
