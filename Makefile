@@ -27,13 +27,15 @@ $(INSTALLED): pyproject.toml
 
 # MathJax and the widget manager are served from local copies, outside any folder whose .js files
 # Jupyter Book would inject into every page.
-$(ASSETS): package.json package-lock.json
+$(ASSETS): package.json package-lock.json book/_assets/widgets-assets-path.js
 	npm ci --no-audit --no-fund
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
 	cp -r node_modules/mathjax/es5 $(VENDOR)/mathjax
 	cp -r node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/html-manager
 	rm -f $(VENDOR)/html-manager/*.map
 	cp node_modules/requirejs/require.js $(VENDOR)/require.js
+	cp book/_assets/widgets-assets-path.js $(VENDOR)/
+	rm -rf _build/html  # Sphinx copies static files only when a page is out of date
 	touch $@
 
 # Headless Chromium for the browser tests (Debian's package), installed only where it is missing.

@@ -20,6 +20,7 @@ __all__ = [
     "plot_history",
     "plot_decision_boundary",
     "plot_convolution",
+    "plot_pooling_shift",
 ]
 
 
@@ -241,5 +242,30 @@ def plot_convolution(image: np.ndarray, kernel: np.ndarray, stride: int = 1, pad
         ax.set_yticks([])
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_pooling_shift(image: np.ndarray, mode: str = "max", kernel_size: int = 2, stride: int = 2, shift: int = 1):
+    """An image, its pooled map, and which pooled values change when the image moves right by ``shift``.
+
+    image: (H, W), padded by 2 pixels first so that the shift stays inside. Returns the Figure.
+    """
+    from cnncourse.numpy.functional import avg_pool2d, max_pool2d
+
+    if mode not in ("max", "average"):
+        raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
+    pool = max_pool2d if mode == "max" else avg_pool2d
+    padded = np.pad(np.asarray(image, dtype=np.float32), 2)[None, None]
+    before = pool(padded, kernel_size, stride)[0, 0]
+    after = pool(np.roll(padded, shift, axis=3), kernel_size, stride)[0, 0]
+    changed = ~np.isclose(before, after)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+    for ax, a, title in [(axes[0], padded[0, 0], "input (padded by 2)"),
+                         (axes[1], before, f"{mode} pool {kernel_size}x{kernel_size}, stride {stride}"),
+                         (axes[2], changed, f"{changed.sum()} of {changed.size} changed by a shift of {shift} (white)")]:
+        ax.imshow(a, cmap="gray")
+        ax.set_title(title, fontsize=10)
+        ax.axis("off")
     fig.tight_layout()
     return fig

@@ -55,6 +55,8 @@ def open_page(browser, server: str, name: str):
     """Load one page offline: requests to anything but the local server are refused and recorded."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
+    page.missing = []  # local files the page asked for and the server did not have
+    page.on("response", lambda r: page.missing.append(r.url) if r.status >= 400 and not r.url.endswith("favicon.ico") else None)
 
     def route(r):
         if urlparse(r.request.url).hostname == "127.0.0.1":
@@ -89,6 +91,7 @@ def test_page_renders_offline(browser, server, name):
     if page.locator("script[type='application/vnd.jupyter.widget-state+json']").count():
         page.wait_for_selector(".jupyter-widgets", timeout=20000)
     assert not [u for u in outside if "thebe" not in u], f"{name}: requests left the machine: {outside}"
+    assert not page.missing, f"{name}: files the page needs are missing from the build: {page.missing}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (name.replace("/", "_") + ".png")), full_page=False)
     page.close()

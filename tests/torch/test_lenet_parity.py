@@ -32,3 +32,12 @@ def test_digits_variant_size_and_errors():
         lenet5(input_size=16)
     with pytest.raises(ValueError, match="pooling must be 'avg' or 'max'"):
         lenet5(pooling="median")
+
+
+@pytest.mark.parametrize("activation, expected_std", [("relu", (2 / 400) ** 0.5), ("tanh", (2 / (400 + 120)) ** 0.5)])
+def test_initialisation_matches_numpy(activation, expected_std):
+    """He for ReLU, Xavier for tanh, zero biases: the scheme of cnncourse.numpy's LeNet5."""
+    torch.manual_seed(0)
+    model = lenet5(activation=activation)
+    assert model.c5.weight.std().item() == pytest.approx(expected_std, rel=0.05)
+    assert model.c5.bias.abs().max().item() == 0

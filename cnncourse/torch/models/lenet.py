@@ -45,6 +45,22 @@ class LeNet5(nn.Module):
         self.f6 = nn.Linear(120, 84)
         self.output = nn.Linear(84, num_classes)
         self.act1, self.act2, self.act3, self.act4 = (make_activation(activation) for _ in range(4))
+        self._init_weights(activation)
+
+    @torch.no_grad()
+    def _init_weights(self, activation: str) -> None:
+        """He initialisation for rectifiers, Xavier for squashing activations, zero biases.
+
+        The same scheme as ``cnncourse.numpy.LeNet5``. PyTorch's default (uniform with a third of
+        He's variance) trains this ReLU network on the 8x8 digits to about 94% instead of 98%.
+        """
+        rectifier = activation.lower() not in ("tanh", "sigmoid")
+        for module in (self.c1, self.c3, self.c5, self.f6, self.output):
+            if rectifier:
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            else:
+                nn.init.xavier_uniform_(module.weight)
+            nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, "lenet5", in_channels=1, size=self.input_size)
