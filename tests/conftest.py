@@ -1,6 +1,7 @@
 """Settings for the whole test suite."""
 
 import os
+import sys
 
 
 def pytest_configure(config):
@@ -11,3 +12,5 @@ def pytest_configure(config):
     os.environ.setdefault("MKL_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    if "torch" in sys.modules:  # imported by a plugin before this hook ran
+        sys.modules["torch"].set_num_threads(1)

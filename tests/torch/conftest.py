@@ -9,16 +9,6 @@ from cnncourse.torch.loaders import numpy_loader
 from cnncourse.torch.train import fit
 
 
-@pytest.fixture(scope="session")
-def one_thread():
-    """Run torch on one thread: these models are tiny, and on a busy 2-core machine two
-    threads that wait for each other make a training step many times slower, not faster."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _train(model: nn.Module, x, y, epochs: int, seed: int = 0) -> nn.Module:
     loader = numpy_loader(x, y, batch_size=32, shuffle=True, seed=seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -32,7 +22,7 @@ def digits():
 
 
 @pytest.fixture(scope="session")
-def digits_cnn(digits, one_thread):
+def digits_cnn(digits):
     """Two convs on the 8x8 digits (about 97% test accuracy)."""
     torch.manual_seed(0)
     model = nn.Sequential(
@@ -49,7 +39,7 @@ def shapes_test():
 
 
 @pytest.fixture(scope="session")
-def shapes_cnn(one_thread):
+def shapes_cnn():
     """Three convs (the last two at 14x14) and global average pooling, trained on 600 28x28
     circles, squares and triangles (100% on ``shapes_test``)."""
     train = make_shapes(600, size=28, seed=0)

@@ -9,7 +9,6 @@ from torch import nn
 
 from cnncourse.torch.attacks import fgsm, fool_linear, one_pixel_attack, pgd
 
-pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def accuracy(model, x, y):

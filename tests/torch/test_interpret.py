@@ -15,7 +15,6 @@ from cnncourse.torch.interpret import (
     saliency,
 )
 
-pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def accuracy(model, x, y):

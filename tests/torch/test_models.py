@@ -36,15 +36,6 @@ from cnncourse.torch.models import (
 META = torch.device("meta")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Many small ops on a shared 2-core machine: a second thread mostly waits, and can make a pass 10x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # (our constructor, torchvision's), each taking num_classes.
 TORCHVISION_PAIRS = {
     "alexnet": (alexnet, tvm.alexnet),

@@ -35,17 +35,7 @@ def tiny_loaders():
     )
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions gain nothing from a second thread, and on a busy machine two threads
-    waiting for each other at every operation can make training ten times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_fit_trains_a_small_cnn_on_the_digits_to_97_percent(one_thread):
+def test_fit_trains_a_small_cnn_on_the_digits_to_97_percent():
     seed_everything(0)
     train_loader, test_loader = digits_loaders(batch_size=32, seed=0)
     model = small_cnn()

@@ -38,17 +38,7 @@ def digit_loaders(low: bool):
     )
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions gain nothing from a second thread, and on a busy machine two threads
-    waiting for each other at every operation can make training ten times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_frozen_pretrained_features_beat_frozen_random_ones(one_thread):
+def test_frozen_pretrained_features_beat_frozen_random_ones():
     torch.manual_seed(0)
     pretrained = DigitNet()
     low_train, low_test = digit_loaders(low=True)
