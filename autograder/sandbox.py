@@ -168,10 +168,13 @@ def _root_namespaces(libc: ctypes.CDLL, config: dict) -> tuple[str, list[str]]:
         _mount(libc, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
         applied.append(f"hidden from student code: {path}")
     os.rmdir(config["workdir"])  # unused here: /tmp/work replaces it, and a killed grader leaves nothing behind
+    python = _python_paths()
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(path):
-            _mount(libc, path, MS_NOSUID | MS_NODEV, f"size={FILE_MB}m,mode=1777")
-    applied += _expose(libc, _python_paths())
+            kept = _cover(libc, path, f"size={FILE_MB}m,mode=1777", python)
+            if kept:  # e.g. a checkout with its virtual environment under /tmp
+                applied.append(f"fresh {path}, with only {', '.join(kept)} kept from the old one")
+    applied += _expose(libc, python)
     workdir = "/tmp/work"
     os.mkdir(workdir, 0o700)
     os.chown(workdir, config["uid"], config["uid"])
@@ -180,7 +183,11 @@ def _root_namespaces(libc: ctypes.CDLL, config: dict) -> tuple[str, list[str]]:
 
 
 def _python_paths() -> list[str]:
-    return [p for p in {*sys.path, sys.prefix, sys.base_prefix} if os.path.isdir(p)]
+    """Folders the student's Python needs: its prefixes, sys.path, and the sources of editable installs
+    (setuptools' editable finders map package names to folders outside sys.path)."""
+    editable = [path for module in list(sys.modules.values()) if module.__name__.startswith("__editable___")
+                for path in getattr(module, "MAPPING", {}).values()]
+    return [p for p in {*sys.path, sys.prefix, sys.base_prefix, *editable} if os.path.isdir(p)]
 
 
 def _private_ancestors(paths: list[str]) -> dict[str, list[str]]:
@@ -198,16 +205,24 @@ def _expose(libc: ctypes.CDLL, paths: list[str]) -> list[str]:
     cover that ancestor with an empty tmpfs and bind only the needed folders back into it."""
     applied = []
     for top, inside in _private_ancestors(paths).items():
-        inside = [p for p in inside if not any(Path(q) in Path(p).parents for q in inside)]
-        fds = [os.open(p, os.O_PATH | os.O_DIRECTORY) for p in inside]  # handles that survive covering top
-        _mount(libc, top, MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
-        for path, fd in zip(inside, fds):
-            os.makedirs(path, exist_ok=True)
-            _check(libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None),
-                   f"bind {path}")
-            os.close(fd)
-        applied.append(f"private folder {top} covered, only {', '.join(inside)} visible")
+        kept = _cover(libc, top, "size=4k,mode=0755", inside)
+        applied.append(f"private folder {top} covered, only {', '.join(kept)} visible")
     return applied
+
+
+def _cover(libc: ctypes.CDLL, top: str, data: str, paths: list[str]) -> list[str]:
+    """Mount a fresh tmpfs over ``top`` and bind back those of ``paths`` that lie below it; return them."""
+    real = [os.path.realpath(p) for p in paths]
+    inside = [p for p in real if Path(top) in Path(p).parents]
+    inside = sorted({p for p in inside if not any(Path(q) in Path(p).parents for q in inside)})
+    fds = [os.open(p, os.O_PATH | os.O_DIRECTORY) for p in inside]  # handles that survive covering top
+    _mount(libc, top, MS_NOSUID | MS_NODEV, data)
+    for path, fd in zip(inside, fds):
+        os.makedirs(path, exist_ok=True)
+        _check(libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None),
+               f"bind {path}")
+        os.close(fd)
+    return inside
 
 
 def _user_namespace(libc: ctypes.CDLL) -> list[str]:
