@@ -2,9 +2,11 @@
 
 For each folder under assignments/: the instructor's notebook earns full marks on every public and hidden
 check; the released blank notebook fails every check (so no check passes on code that does nothing); the
-folder follows docs/assignment-format.md; and the source notebook runs top to bottom in a Jupyter kernel.
+folder follows docs/assignment-format.md; the public tests (which students get) hold no solution; and the source
+notebook runs top to bottom in a Jupyter kernel.
 """
 
+import ast
 import json
 import shutil
 from pathlib import Path
@@ -18,6 +20,60 @@ from autograder.notebook import read_notebook, tagged_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.parent for p in (ROOT / "assignments").glob("*/assignment.toml"))
+PUBLIC_TESTS = sorted((ROOT / "assignments").glob("*/tests/public/test_*.py"))
+
+# Public tests are released to students, so they must not contain what a question asks them to write: expected
+# values are literals (hand-worked or computed once with the hidden tests' references and pasted), or properties.
+# Helpers a public test module may define: they unpack and validate a student's result or compare it with literal
+# expected values (and may loop over a result's parts), nothing else.
+PUBLIC_HELPERS = {"call", "check", "check_params", "count", "probe", "size", "unpack3", "separable_blobs"}
+# What computing a solution takes: these functions or methods (np.exp, x.sum(...), ...) and the @ operator. Mistake
+# detectors that build a *wrong* answer from the input (x * (1 - x)) need none of them.
+SOLUTION_OPERATIONS = {
+    "exp", "expm1", "log", "log1p", "logaddexp", "tanh", "maximum", "minimum", "clip", "where", "heaviside", "sign",
+    "einsum", "dot", "matmul", "tensordot", "inner", "outer", "pad", "sliding_window_view", "as_strided", "ndindex",
+    "convolve", "correlate", "correlate2d", "convolve2d", "sum", "mean", "max", "min", "amax", "argmax", "prod",
+    "cumsum", "gradient", "diff", "softmax", "logsumexp",
+}
+LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def allowed_in_helper(loop):
+    """A helper may go through a result's parts (a comprehension, or a for loop over a dict's .items())."""
+    if isinstance(loop, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return all(not isinstance(node, LOOPS) for g in loop.generators for node in ast.walk(g.iter))
+    return isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) \
+        and isinstance(loop.iter.func, ast.Attribute) and loop.iter.func.attr == "items"
+
+
+def solution_code_in(path):
+    """What in a public test module could compute a solution: other helpers, loops, nested functions, solution ops."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for top in tree.body:
+        is_function = isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef))
+        helper = is_function and top.name in PUBLIC_HELPERS
+        if is_function and not helper and not top.name.startswith("test_"):
+            found.append(f"line {top.lineno}: helper {top.name}() (only test_* functions and the helpers "
+                         f"{sorted(PUBLIC_HELPERS)} are allowed)")
+        elif isinstance(top, ast.ClassDef):
+            found.append(f"line {top.lineno}: class {top.name}")
+        for node in ast.walk(top):
+            where = f"line {getattr(node, 'lineno', '?')}"
+            if isinstance(node, LOOPS) and not (helper and allowed_in_helper(node)):
+                found.append(f"{where}: a loop (write the expected values out instead)")
+            elif isinstance(node, ast.Lambda):
+                found.append(f"{where}: a lambda")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not top:
+                found.append(f"{where}: nested function {node.name}()")
+            elif isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
+                found.append(f"{where}: matrix product @")
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if name in SOLUTION_OPERATIONS:
+                    found.append(f"{where}: call of {name}()")
+    return found
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS, ids=lambda p: p.name)
@@ -50,6 +106,38 @@ def test_assignment_follows_the_format(root):
     assert tagged_questions(notebook) == set(assignment.question_ids)
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in notebook["cells"] if c["cell_type"] == "code"), "commit the notebook without outputs"
+
+
+def test_public_tests_are_found():
+    names = {(p.parent.parent.parent.name, p.stem.removeprefix("test_")) for p in PUBLIC_TESTS}
+    expected = {(root.name, q) for root in ASSIGNMENTS for q in load_assignment(root).question_ids}
+    assert expected and names == expected
+
+
+@pytest.mark.parametrize("path", PUBLIC_TESTS, ids=lambda p: f"{p.parent.parent.parent.name}/{p.stem}")
+def test_public_tests_hold_no_solution(path):
+    """Students get tests/public/: no reference implementation, numerical gradient or expected value computed there."""
+    found = solution_code_in(path)
+    assert found == [], f"{path.relative_to(ROOT)} may compute a solution students could copy:\n  " + "\n  ".join(found)
+
+
+def test_leak_check_flags_reference_code(tmp_path):
+    """The check above is not vacuous: it flags the kinds of reference code public tests once held."""
+    leaky = tmp_path / "test_q_leaky.py"
+    leaky.write_text(
+        "import numpy as np\n"
+        "def reference_sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))\n"
+        "def check(student, x, w, b):\n"
+        "    out = student.f(x)\n"
+        "    cols = np.zeros((4, 4))\n"
+        "    for i in range(2):\n        for j in range(2):\n            cols[:, 2 * i + j] = x[i:i + 2, j:j + 2].ravel()\n"
+        "    assert np.allclose(out, w @ cols + b)\n"
+        "def test_relu(student):\n    x = np.ones(3)\n    assert np.allclose(student.relu(x), np.where(x > 0, x, 0))\n"
+    )
+    found = "\n".join(solution_code_in(leaky))
+    for expected in ("helper reference_sigmoid()", "call of exp()", "line 7: a loop", "line 8: a loop",
+                     "matrix product @", "call of where()"):
+        assert expected in found, f"{expected!r} not flagged in:\n{found}"
 
 
 def test_solutions_earn_full_marks(graded):

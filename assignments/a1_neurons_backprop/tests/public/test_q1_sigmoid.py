@@ -3,10 +3,6 @@
 import numpy as np
 
 
-def reference_sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def test_sigmoid_at_zero(student):
     """sigmoid(0) is 0.5."""
     out = np.asarray(student.sigmoid(np.array([0.0])))
@@ -19,7 +15,11 @@ def test_sigmoid_values_and_shape(student):
     x = np.array([[-3.0, -1.0, 0.5], [1.0, 2.0, 4.0]])
     out = np.asarray(student.sigmoid(x))
     assert out.shape == x.shape, f"sigmoid should keep the input's shape {x.shape}, got {out.shape}"
-    np.testing.assert_allclose(out, reference_sigmoid(x), rtol=1e-10,
+    if np.allclose(out[0], [0.9525741268224334, 0.7310585786300049, 0.3775406687981454]):
+        raise AssertionError("sigmoid(x) came out as sigmoid(-x): it is 1 / (1 + exp(-x)), with a minus sign")
+    expected = np.array([[0.04742587317756678, 0.2689414213699951, 0.6224593312018546],
+                         [0.7310585786300049, 0.8807970779778823, 0.9820137900379085]])
+    np.testing.assert_allclose(out, expected, rtol=1e-10,
                                err_msg="sigmoid(x) should be 1 / (1 + exp(-x)) for every entry")
 
 
@@ -45,5 +45,6 @@ def test_sigmoid_grad_takes_the_input(student):
     if np.allclose(out, x * (1 - x)):
         raise AssertionError("sigmoid_grad takes the input x, not the output s: compute s = sigmoid(x) first, "
                              "then s * (1 - s); you returned x * (1 - x)")
-    s = reference_sigmoid(x)
-    np.testing.assert_allclose(out, s * (1 - s), rtol=1e-8, err_msg="sigmoid_grad(x) should be s * (1 - s), s = sigmoid(x)")
+    # sigmoid(x) * (1 - sigmoid(x)) at x = -2, -0.5, 1, 3.
+    expected = [0.1049935854035065, 0.2350037122015945, 0.19661193324148185, 0.045176659730912]
+    np.testing.assert_allclose(out, expected, rtol=1e-8, err_msg="sigmoid_grad(x) should be s * (1 - s), s = sigmoid(x)")

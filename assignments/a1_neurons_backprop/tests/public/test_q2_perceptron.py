@@ -44,6 +44,8 @@ def test_training_separates_the_data(student):
     """train_perceptron finds w, b classifying every training point correctly."""
     X, y = separable_blobs(15, seed=0)
     w, b, epochs = student.train_perceptron(X, y)
-    margins = y * (X @ np.asarray(w) + float(b))
-    assert np.all(margins > 0), f"{np.sum(margins <= 0)} of {len(y)} points are still misclassified"
+    w = np.asarray(w, dtype=float)
+    assert w.shape == (2,), f"w should have one weight per feature, shape (2,), got {w.shape}"
+    margins = y * (X[:, 0] * w[0] + X[:, 1] * w[1] + float(b))
+    assert np.all(margins > 0), f"{np.count_nonzero(margins <= 0)} of {len(y)} points are still misclassified"
     assert 1 <= int(epochs) <= 100, f"epochs should count the passes made (1 to max_epochs), got {epochs}"

@@ -3,26 +3,6 @@
 import numpy as np
 
 
-def reference_numerical_grads(x, W, b, dout, h=1e-6):
-    """Centred differences of L = sum((x @ W.T + b) * dout) with respect to x, W and b."""
-    def loss():
-        return np.sum((x @ W.T + b) * dout)
-
-    grads = []
-    for arr in (x, W, b):
-        g = np.zeros_like(arr)
-        for i in np.ndindex(arr.shape):
-            old = arr[i]
-            arr[i] = old + h
-            plus = loss()
-            arr[i] = old - h
-            minus = loss()
-            arr[i] = old
-            g[i] = (plus - minus) / (2 * h)
-        grads.append(g)
-    return grads
-
-
 def unpack3(result, name):
     assert isinstance(result, (list, tuple)) and len(result) == 3, (
         f"{name} should return three arrays (dx, dW, db), got {type(result).__name__}"
@@ -44,11 +24,22 @@ def test_forward_hand_example(student):
 
 def test_forward_batch(student):
     """A batch of 4 inputs with 5 features through a (3, 5) weight gives (4, 3)."""
-    rng = np.random.default_rng(0)
-    x, W, b = rng.normal(size=(4, 5)), rng.normal(size=(3, 5)), rng.normal(size=3)
+    x = np.array([[0.5, -1.0, 2.0, 0.0, 1.5],
+                  [1.0, 1.0, -0.5, 2.0, 0.0],
+                  [-2.0, 0.5, 0.0, 1.0, -1.0],
+                  [0.0, 0.0, 1.0, -1.5, 0.5]])
+    W = np.array([[1.0, 0.5, -1.0, 0.0, 2.0],
+                  [-0.5, 1.0, 0.0, 1.5, 0.5],
+                  [0.0, -1.0, 1.0, 0.5, -0.5]])
+    b = np.array([0.25, -0.5, 1.0])
     out = np.asarray(student.linear_forward(x, W, b))
     assert out.shape == (4, 3), f"x is (4, 5) and W is (3, 5) (out, in): out should be (4, 3), got {out.shape}"
-    np.testing.assert_allclose(out, x @ W.T + b, rtol=1e-10)
+    # Row n, column o is x[n] . W[o] + b[o]; for example out[0, 0] = 0.5 - 0.5 - 2 + 0 + 3 + 0.25 = 1.25.
+    expected = np.array([[1.25, -1.0, 3.25],
+                         [2.25, 3.0, 0.5],
+                         [-3.5, 2.0, 1.5],
+                         [0.25, -2.5, 1.0]])
+    np.testing.assert_allclose(out, expected, rtol=1e-10, err_msg="out[n, o] = x[n] . W[o] + b[o]")
 
 
 def test_backward_shapes(student):
@@ -75,12 +66,23 @@ def test_backward_bias_sums_over_batch(student):
     np.testing.assert_allclose(db, [9.0, 12.0], err_msg="db = dout.sum(axis=0)")
 
 
-def test_backward_matches_numerical_gradients(student):
-    """dx, dW and db match centred differences of sum(out * dout)."""
-    rng = np.random.default_rng(2)
-    x, W, b, dout = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2), rng.normal(size=(3, 2))
+def test_backward_one_example_gives_the_coefficients(student):
+    """With one example and dout = 1, out = x . W[0] + b is linear: dx = W[0], dW = x, db = 1."""
+    x, W = np.array([[2.0, -1.0, 0.5]]), np.array([[3.0, 4.0, -2.0]])
+    dx, dW, db = unpack3(student.linear_backward(np.array([[1.0]]), x, W), "linear_backward")
+    np.testing.assert_allclose(dx, W, err_msg="out = x . w + b changes by w[i] per unit of x[i]: dx = dout @ W")
+    np.testing.assert_allclose(dW, x, err_msg="out = x . w + b changes by x[i] per unit of w[i]: dW = dout.T @ x")
+    np.testing.assert_allclose(db, [1.0], err_msg="out changes by 1 per unit of b: db = dout.sum(axis=0)")
+
+
+def test_backward_hand_example(student):
+    """dx, dW and db of a (3, 4) batch through a (2, 4) weight, worked out by hand."""
+    x = np.array([[1.0, -2.0, 0.5, 3.0], [0.0, 1.0, -1.0, 2.0], [2.0, 0.5, 1.5, -1.0]])
+    W = np.array([[0.5, -1.0, 2.0, 0.0], [1.0, 0.0, -0.5, 1.5]])
+    dout = np.array([[1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]])
     dx, dW, db = unpack3(student.linear_backward(dout, x, W), "linear_backward")
-    dx_num, dW_num, db_num = reference_numerical_grads(x, W, b, dout)
-    np.testing.assert_allclose(dx, dx_num, atol=1e-6, err_msg="dx is wrong: dx = dout @ W")
-    np.testing.assert_allclose(dW, dW_num, atol=1e-6, err_msg="dW is wrong: dW = dout.T @ x")
-    np.testing.assert_allclose(db, db_num, atol=1e-6, err_msg="db is wrong: db = dout.sum(axis=0)")
+    expected_dx = np.array([[-1.5, -1.0, 3.0, -3.0], [3.25, -0.5, -0.5, 4.5], [0.5, 1.0, -2.5, 1.5]])
+    expected_dW = np.array([[-1.0, -2.0, -1.5, 5.0], [0.0, 7.5, -2.5, -1.0]])
+    np.testing.assert_allclose(dx, expected_dx, atol=1e-10, err_msg="dx is wrong: dx = dout @ W")
+    np.testing.assert_allclose(dW, expected_dW, atol=1e-10, err_msg="dW is wrong: dW = dout.T @ x")
+    np.testing.assert_allclose(db, [0.5, 2.0], atol=1e-10, err_msg="db is wrong: db = dout.sum(axis=0)")

@@ -1,18 +1,15 @@
-"""Public tests for question 2: naive convolution forward."""
+"""Public tests for question 2: naive convolution forward.
+
+The expected outputs are worked out by hand or computed once and written down; a second array, the result of the
+common mistake of flipping the kernel, lets the feedback say what went wrong.
+"""
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 
-def reference_conv(x, w, b, stride, padding):
-    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = sliding_window_view(x_pad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
-    return np.einsum("nchwuv,ocuv->nohw", windows, w) + b[None, :, None, None]
-
-
-def check(student, x, w, b, stride, padding):
+def check(student, x, w, b, stride, padding, expected, flipped):
     out = np.asarray(student.conv2d_forward_naive(x, w, b, stride=stride, padding=padding))
-    expected = reference_conv(x, w, b, stride, padding)
+    expected, flipped = np.asarray(expected, dtype=float), np.asarray(flipped, dtype=float)
     if out.shape != expected.shape:
         raise AssertionError(
             f"your output has shape {out.shape}; with a {x.shape[2]}x{x.shape[3]} input, a "
@@ -20,12 +17,12 @@ def check(student, x, w, b, stride, padding):
             "check the output-size formula (N, C_out, H_out, W_out)"
         )
     if not np.allclose(out, expected, atol=1e-10):
-        if np.allclose(out, reference_conv(x, w[:, :, ::-1, ::-1], b, stride, padding), atol=1e-10):
+        if np.allclose(out, flipped, atol=1e-10):
             raise AssertionError("you flipped the kernel: deep-learning convolution is cross-correlation, "
                                  "multiply w[o, c, u, v] with the pixel at offset (u, v) of the window")
         if np.allclose(out, expected - b[None, :, None, None], atol=1e-10):
             raise AssertionError("the output is missing the bias: add b[o] to every position of channel o")
-        raise AssertionError(f"values differ from the reference by up to {np.abs(out - expected).max():.3g}")
+        raise AssertionError(f"the values are wrong: expected\n{expected}\ngot\n{out}")
 
 
 def test_hand_example(student):
@@ -38,19 +35,48 @@ def test_hand_example(student):
                                err_msg="out[i, j] = x[i, j] * 1 + x[i+1, j+1] * (-1) + b = -3 everywhere")
 
 
+def test_course_example(student):
+    """The course's 5x5 binary image with the kernel [[1, 0, 1], [0, 1, 0], [1, 0, 1]] gives [[4, 3, 4], [2, 4, 3], [2, 3, 4]]."""
+    image = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=float)
+    kernel = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float)
+    out = np.asarray(student.conv2d_forward_naive(image[None, None], kernel[None, None], np.zeros(1)))
+    assert out.shape == (1, 1, 3, 3), f"a 5x5 image and a 3x3 kernel give (1, 1, 3, 3), got {out.shape}"
+    np.testing.assert_allclose(out[0, 0], [[4, 3, 4], [2, 4, 3], [2, 3, 4]],
+                               err_msg="each output counts the image's 1s under the kernel's 1s")
+
+
 def test_channels_and_bias(student):
-    """Two images, 3 input and 2 output channels, stride 1, no padding."""
-    rng = np.random.default_rng(0)
-    check(student, rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2), 1, 0)
+    """Two images, 2 input and 2 output channels, stride 1, no padding."""
+    x = np.arange(36.0).reshape(2, 2, 3, 3) % 7 - 3
+    w = np.arange(16.0).reshape(2, 2, 2, 2) % 5 - 2
+    b = np.array([0.5, -1.0])
+    expected = [[[[5.5, 2.5], [-3.5, 7.5]], [[-11.0, 4.0], [-1.0, 7.0]]],
+                [[[7.5, -9.5], [5.5, 2.5]], [[7.0, 8.0], [-11.0, 4.0]]]]
+    flipped = [[[[-2.5, -19.5], [2.5, 13.5]], [[11.0, 12.0], [0.0, -27.0]]],
+               [[[13.5, 10.5], [-2.5, -19.5]], [[-27.0, -12.0], [11.0, 12.0]]]]
+    check(student, x, w, b, 1, 0, expected, flipped)
 
 
 def test_padding(student):
-    """Padding 1 keeps a 5x5 input at 5x5 with a 3x3 kernel."""
-    rng = np.random.default_rng(1)
-    check(student, rng.normal(size=(1, 2, 5, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3), 1, 1)
+    """Padding 1 keeps a 3x3 input at 3x3 with a 3x3 kernel."""
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    w = np.array([[[[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 2.0]]]])
+    expected = [[[[13.0, 13.0, -1.0], [13.0, 17.0, -5.0], [-13.0, -9.0, -19.0]]]]
+    flipped = [[[[5.0, 3.0, -1.0], [-1.0, 1.0, -3.0], [-13.0, -3.0, -11.0]]]]
+    check(student, x, w, np.array([1.0]), 1, 1, expected, flipped)
 
 
 def test_stride_two_with_padding(student):
     """With stride 2 and padding 1 a 7x7 input gives 4x4."""
-    rng = np.random.default_rng(2)
-    check(student, rng.normal(size=(1, 1, 7, 7)), rng.normal(size=(2, 1, 3, 3)), rng.normal(size=2), 2, 1)
+    x = np.arange(49.0).reshape(1, 1, 7, 7)
+    w = np.array([[[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]]],
+                  [[[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 2.0, 0.0]]]])
+    expected = [[[[-8.0, -10.0, -12.0, 0.0], [-22.0, -16.0, -16.0, 12.0],
+                  [-36.0, -16.0, -16.0, 26.0], [0.0, 36.0, 38.0, 40.0]],
+                 [[12.0, 18.0, 24.0, 30.0], [61.0, 69.0, 77.0, 85.0],
+                  [117.0, 125.0, 133.0, 141.0], [75.0, 79.0, 83.0, 87.0]]]]
+    flipped = [[[[8.0, 10.0, 12.0, 0.0], [22.0, 16.0, 16.0, -12.0],
+                 [36.0, 16.0, 16.0, -26.0], [0.0, -36.0, -38.0, -40.0]],
+                [[5.0, 9.0, 13.0, 17.0], [47.0, 55.0, 63.0, 71.0],
+                 [103.0, 111.0, 119.0, 127.0], [110.0, 116.0, 122.0, 128.0]]]]
+    check(student, x, w, np.array([0.0, -2.0]), 2, 1, expected, flipped)
