@@ -52,15 +52,6 @@ IntPair = int | tuple[int, int]
 # ----------------------------------------------------------------------------- helpers
 
 
-def _float_input(x: np.ndarray, name: str = "x") -> np.ndarray:
-    x = np.asarray(x)
-    if x.dtype.kind == "f":
-        return x
-    if x.dtype.kind in "iub":
-        return x.astype(np.float64)
-    raise TypeError(f"{name} must be an array of real numbers, got dtype {x.dtype}")
-
-
 def _float_dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
@@ -75,7 +66,7 @@ def _positive_int(value: int, name: str) -> int:
 
 
 def _check_4d(x: np.ndarray, layer: str) -> np.ndarray:
-    x = _float_input(x)
+    x = F._as_float_array(x)
     if x.ndim != 4:
         raise ValueError(f"{layer} expected input of shape (N, C, H, W) with 4 dimensions, got shape {x.shape}")
     return x
@@ -178,7 +169,7 @@ class Layer:
         return self._cache
 
     def _dout(self, dout: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        dout = _float_input(dout, "dout")
+        dout = F._as_float_array(dout, "dout")
         if dout.shape != shape:
             raise ValueError(f"{type(self).__name__}.backward expected dout of the output's shape {shape}, "
                              f"got {dout.shape}")
@@ -257,7 +248,7 @@ class Linear(Layer):
             self._add_param("b", np.zeros(self.out_features, dtype=dtype))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear expected input with {self.in_features} features (N, {self.in_features}), got {x.shape}"
@@ -381,7 +372,7 @@ class Flatten(Layer):
     """x (N, d1, d2, ...) -> (N, d1 * d2 * ...), e.g. conv features (N, C, H, W) -> (N, C*H*W)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         if x.ndim < 1:
             raise ValueError(f"Flatten expected input with a batch dimension (N, ...), got shape {x.shape}")
         self._cache = x.shape, x.dtype
@@ -399,7 +390,7 @@ class ReLU(Layer):
     """max(x, 0), any shape. The gradient passes where x > 0 and is 0 elsewhere."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         self._cache = x > 0, x.dtype
         return F.relu(x)
 
@@ -416,7 +407,7 @@ class LeakyReLU(Layer):
         self.negative_slope = negative_slope
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         self._cache = x
         return F.leaky_relu(x, self.negative_slope)
 
@@ -439,7 +430,7 @@ class PReLU(Layer):
         self._add_param("alpha", np.full(self.num_parameters, init, dtype=_float_dtype(dtype)))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         alpha = self._params["alpha"].astype(x.dtype, copy=False)
         if self.num_parameters > 1:
             if x.ndim < 2 or x.shape[1] != self.num_parameters:
@@ -466,7 +457,7 @@ class Sigmoid(Layer):
     """1 / (1 + exp(-x)), any shape; its derivative s * (1 - s) is at most 1/4."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = F.sigmoid(_float_input(x))
+        out = F.sigmoid(F._as_float_array(x))
         self._cache = out
         return out
 
@@ -479,7 +470,7 @@ class Tanh(Layer):
     """tanh(x), any shape; derivative 1 - tanh(x)^2."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = F.tanh(_float_input(x))
+        out = F.tanh(F._as_float_array(x))
         self._cache = out
         return out
 
@@ -499,7 +490,7 @@ class Swish(Layer):
         self.beta = beta
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         self._cache = x, F.sigmoid(self.beta * x)
         return F.swish(x, self.beta)
 
@@ -528,7 +519,7 @@ class Dropout(Layer):
         self.rng = np.random.default_rng(seed)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         if not self.training:
             self._cache = x, None
             return x
@@ -570,7 +561,7 @@ class _BatchNorm(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         name = type(self).__name__
-        x = _float_input(x)
+        x = F._as_float_array(x)
         if x.ndim != self.input_ndim or x.shape[1] != self.num_features:
             raise ValueError(f"{name} expected input {self.input_layout} with C = {self.num_features} "
                              f"features, got shape {x.shape}")
@@ -644,7 +635,7 @@ class LocalResponseNorm(Layer):
         self.alpha, self.beta, self.k = alpha, beta, k
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         if x.ndim < 3:
             raise ValueError(f"LocalResponseNorm expected input (N, C, ...) with at least 3 dimensions, "
                              f"got shape {x.shape}")
@@ -688,7 +679,7 @@ class Residual(Layer):
         return children
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _float_input(x)
+        x = F._as_float_array(x)
         out = self.branch.forward(x)
         skip = x if self.shortcut is None else self.shortcut.forward(x)
         if out.shape != skip.shape:
