@@ -321,8 +321,13 @@ class Conv2d(Layer):
 # ----------------------------------------------------------------------------- pooling and reshaping
 
 
-class MaxPool2d(Layer):
-    """Max pooling: x (N, C, H, W) -> (N, C, H_out, W_out); stride None means stride = kernel_size."""
+class _Pool2d(Layer):
+    """Pooling of each channel's windows: x (N, C, H, W) -> (N, C, H_out, W_out).
+
+    stride None means stride = kernel_size. A subclass names its functional forward/backward pair.
+    """
+
+    _forward = _backward = None
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None) -> None:
         super().__init__()
@@ -330,27 +335,23 @@ class MaxPool2d(Layer):
         self.stride = stride
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out, self._cache = F.max_pool2d_forward(_check_4d(x, "MaxPool2d"), self.kernel_size, self.stride)
+        out, self._cache = self._forward(_check_4d(x, type(self).__name__), self.kernel_size, self.stride)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return F.max_pool2d_backward(dout, self._saved())
+        return self._backward(dout, self._saved())
 
 
-class AvgPool2d(Layer):
-    """Average pooling: x (N, C, H, W) -> (N, C, H_out, W_out); stride None means stride = kernel_size."""
+class MaxPool2d(_Pool2d):
+    """Max pooling (the gradient goes to each window's maximum); see :class:`_Pool2d` for shapes."""
 
-    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride
+    _forward, _backward = staticmethod(F.max_pool2d_forward), staticmethod(F.max_pool2d_backward)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        out, self._cache = F.avg_pool2d_forward(_check_4d(x, "AvgPool2d"), self.kernel_size, self.stride)
-        return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        return F.avg_pool2d_backward(dout, self._saved())
+class AvgPool2d(_Pool2d):
+    """Average pooling (the gradient is shared evenly by each window); see :class:`_Pool2d` for shapes."""
+
+    _forward, _backward = staticmethod(F.avg_pool2d_forward), staticmethod(F.avg_pool2d_backward)
 
 
 class GlobalAvgPool2d(Layer):
