@@ -8,6 +8,19 @@ from .utils import check_input, init_weights, make_activation
 __all__ = ["AlexNet", "alexnet", "AlexNetSmall", "alexnet_small"]
 
 
+def _classifier(in_features: int, hidden: int, num_classes: int, activation: str) -> nn.Sequential:
+    """AlexNet's head: dropout before each of the two hidden layers, in torchvision's module order."""
+    return nn.Sequential(
+        nn.Dropout(0.5),
+        nn.Linear(in_features, hidden),
+        make_activation(activation),
+        nn.Dropout(0.5),
+        nn.Linear(hidden, hidden),
+        make_activation(activation),
+        nn.Linear(hidden, num_classes),
+    )
+
+
 class AlexNet(nn.Module):
     """AlexNet in the single-tower form torchvision uses: 61,100,840 parameters with 1000 classes.
 
@@ -40,15 +53,7 @@ class AlexNet(nn.Module):
             nn.MaxPool2d(kernel_size=3, stride=2),
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(
-            nn.Dropout(0.5),
-            nn.Linear(256 * 6 * 6, 4096),
-            make_activation(activation),
-            nn.Dropout(0.5),
-            nn.Linear(4096, 4096),
-            make_activation(activation),
-            nn.Linear(4096, num_classes),
-        )
+        self.classifier = _classifier(256 * 6 * 6, 4096, num_classes, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, "alexnet", in_channels=3, min_size=self.min_size)
@@ -88,15 +93,7 @@ class AlexNetSmall(nn.Module):
             make_activation(activation),
             nn.MaxPool2d(2),  # -> 4x4
         )
-        self.classifier = nn.Sequential(
-            nn.Dropout(0.5),
-            nn.Linear(128 * 4 * 4, 512),
-            make_activation(activation),
-            nn.Dropout(0.5),
-            nn.Linear(512, 512),
-            make_activation(activation),
-            nn.Linear(512, num_classes),
-        )
+        self.classifier = _classifier(128 * 4 * 4, 512, num_classes, activation)
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

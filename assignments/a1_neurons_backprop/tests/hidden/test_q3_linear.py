@@ -31,23 +31,23 @@ def test_forward_single_output(student):
     np.testing.assert_allclose(out, x @ W.T + b, rtol=1e-10)
 
 
-def test_backward_square_weight(student):
-    """With a square weight a transposed gradient has the right shape but wrong values."""
-    rng = np.random.default_rng(32)
-    x, W, b, dout = rng.normal(size=(5, 3)), rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+def check_backward(student, seed, n, n_in, n_out):
+    """linear_backward on an (n, n_in) batch and an (n_out, n_in) weight, against centred differences."""
+    rng = np.random.default_rng(seed)
+    x, W, b = rng.normal(size=(n, n_in)), rng.normal(size=(n_out, n_in)), rng.normal(size=n_out)
+    dout = rng.normal(size=(n, n_out))
     dx, dW, db = [np.asarray(r) for r in student.linear_backward(dout, x, W)]
     dx_num, dW_num, db_num = numerical_grads(x, W, b, dout)
     np.testing.assert_allclose(dx, dx_num, atol=1e-6)
     np.testing.assert_allclose(dW, dW_num, atol=1e-6)
     np.testing.assert_allclose(db, db_num, atol=1e-6)
+
+
+def test_backward_square_weight(student):
+    """With a square weight a transposed gradient has the right shape but wrong values."""
+    check_backward(student, seed=32, n=5, n_in=3, n_out=3)
 
 
 def test_backward_batch_of_one(student):
     """A batch of one example with 8 inputs and 2 outputs."""
-    rng = np.random.default_rng(33)
-    x, W, b, dout = rng.normal(size=(1, 8)), rng.normal(size=(2, 8)), rng.normal(size=2), rng.normal(size=(1, 2))
-    dx, dW, db = [np.asarray(r) for r in student.linear_backward(dout, x, W)]
-    dx_num, dW_num, db_num = numerical_grads(x, W, b, dout)
-    np.testing.assert_allclose(dx, dx_num, atol=1e-6)
-    np.testing.assert_allclose(dW, dW_num, atol=1e-6)
-    np.testing.assert_allclose(db, db_num, atol=1e-6)
+    check_backward(student, seed=33, n=1, n_in=8, n_out=2)
