@@ -8,13 +8,15 @@ INSTALLED   := $(VENV)/.installed
 VENDOR      := _vendor/static/vendor
 ASSETS      := $(VENDOR)/.installed
 
-.PHONY: book test venv assets browser clean
+.PHONY: book test venv assets browser data clean
 
-book: $(INSTALLED) $(ASSETS)
+book: $(INSTALLED) $(ASSETS) data
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-# The browser tests read the built book, so the book is built first.
+# The browser tests read the built book, and the chapter tests read the notebooks that the build
+# executed (each chapter runs once per `make test`), so the book is built first.
 test: book browser
+	$(PY) scripts/chapter_times.py
 	$(PY) -m pytest
 
 venv: $(INSTALLED)
@@ -37,6 +39,10 @@ $(ASSETS): package.json package-lock.json book/_assets/widgets-assets-path.js
 	cp book/_assets/widgets-assets-path.js $(VENDOR)/
 	rm -rf _build/html  # Sphinx copies static files only when a page is out of date
 	touch $@
+
+# The real Fashion-MNIST of chapters 6-11, from Debian's dataset-fashion-mnist, installed only where missing.
+data:
+	@bash scripts/ensure-fashion-mnist.sh
 
 # Headless Chromium for the browser tests (Debian's package), installed only where it is missing.
 browser:

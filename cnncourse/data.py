@@ -1,13 +1,18 @@
 """Data sets that work offline, and loaders for the real ones when a network is there.
 
-Offline: ``load_digits`` (scikit-learn's bundled 8x8 digits), ``make_shapes`` (generated
+Offline: ``load_digits`` (scikit-learn's bundled 8x8 digits), ``load_fashion_mnist`` (the real
+Fashion-MNIST, installed by Debian's ``dataset-fashion-mnist`` package), ``make_shapes`` (generated
 shapes with masks) and ``sample_image`` (images bundled with scikit-image and matplotlib).
-Online: ``load_mnist``, ``load_fashion_mnist``, ``load_cifar10`` through torchvision.
+Online: ``load_mnist`` and ``load_cifar10`` through torchvision.
+
+Every loader of a labelled data set returns the same ``Split``.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -15,6 +20,7 @@ import numpy as np
 
 __all__ = [
     "DatasetUnavailable",
+    "FASHION_MNIST_CLASSES",
     "SAMPLE_IMAGES",
     "Shapes",
     "Split",
@@ -29,12 +35,14 @@ __all__ = [
 
 
 class Split(NamedTuple):
-    """A train/test split of images ``(N, C, H, W)`` float32 and integer labels ``(N,)``."""
+    """A train/test split: images ``(N, C, H, W)`` float32 in [0, 1], labels ``(N,)`` int64 and the
+    name of each class (``class_names[y]`` names label ``y``)."""
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    class_names: tuple[str, ...] = ()
 
 
 def load_digits(test_size: float = 0.2, seed: int = 0) -> Split:
@@ -53,7 +61,7 @@ def load_digits(test_size: float = 0.2, seed: int = 0) -> Split:
     x_tr, x_te, y_tr, y_te = train_test_split(
         x, y, test_size=test_size, random_state=seed, stratify=y
     )
-    return Split(x_tr, y_tr, x_te, y_te)
+    return Split(x_tr, y_tr, x_te, y_te, tuple(str(d) for d in range(10)))
 
 
 class Shapes(NamedTuple):
@@ -201,20 +209,91 @@ def _load_torchvision(dataset: str, root: str | os.PathLike | None, train: bool)
     return np.ascontiguousarray(x), np.asarray(ds.targets, dtype=np.int64)
 
 
-def load_mnist(root: str | os.PathLike | None = None, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST (LeCun et al. 1998) as ``x: (N, 1, 28, 28)`` float32 in [0, 1] and ``y: (N,)`` int64.
+def _torchvision_split(dataset: str, root: str | os.PathLike | None, class_names: tuple[str, ...]) -> Split:
+    return Split(*_load_torchvision(dataset, root, True), *_load_torchvision(dataset, root, False), class_names)
+
+
+def load_mnist(root: str | os.PathLike | None = None) -> Split:
+    """MNIST (LeCun et al. 1998): ``x: (N, 1, 28, 28)`` float32 in [0, 1], 60,000 + 10,000 images.
 
     Downloads to ``root`` (default: ``default_cache()``) the first time; raises
     ``DatasetUnavailable`` naming the offline alternatives when that fails.
     """
-    return _load_torchvision("MNIST", root, train)
+    return _torchvision_split("MNIST", root, tuple(str(d) for d in range(10)))
 
 
-def load_fashion_mnist(root: str | os.PathLike | None = None, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Fashion-MNIST (Xiao et al. 2017) as ``x: (N, 1, 28, 28)`` float32 and ``y: (N,)`` int64."""
-    return _load_torchvision("FashionMNIST", root, train)
+def load_cifar10(root: str | os.PathLike | None = None) -> Split:
+    """CIFAR-10 (Krizhevsky 2009): ``x: (N, 3, 32, 32)`` float32 in [0, 1], 50,000 + 10,000 images."""
+    names = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+    return _torchvision_split("CIFAR10", root, names)
 
 
-def load_cifar10(root: str | os.PathLike | None = None, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """CIFAR-10 (Krizhevsky 2009) as ``x: (N, 3, 32, 32)`` float32 in [0, 1] and ``y: (N,)`` int64."""
-    return _load_torchvision("CIFAR10", root, train)
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+FASHION_MNIST_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+_FASHION_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def _fashion_mnist_folder(root: str | os.PathLike | None) -> Path:
+    """The first folder that holds the four Fashion-MNIST files (gzipped or not)."""
+    if root is not None:
+        candidates = [Path(root)]
+    else:
+        env = os.environ.get("CNNCOURSE_FASHION_MNIST")
+        candidates = [Path(env)] if env else []
+        candidates += [FASHION_MNIST_DEBIAN, default_cache() / "FashionMNIST" / "raw"]
+    # torchvision's layout keeps the files in <root>/FashionMNIST/raw.
+    candidates += [c / "FashionMNIST" / "raw" for c in candidates]
+    for folder in candidates:
+        if all(_idx_path(folder, name) is not None for name in _FASHION_FILES):
+            return folder
+    raise DatasetUnavailable(
+        "Fashion-MNIST was not found in " + ", ".join(str(c) for c in candidates) + ". "
+        "Install it offline with Debian's package: sudo apt-get install dataset-fashion-mnist "
+        "(the README's `make book` and `make test` do this when run as root), or put the four "
+        "idx files (train-images-idx3-ubyte[.gz], ...) in a folder named by CNNCOURSE_FASHION_MNIST."
+    )
+
+
+def _idx_path(folder: Path, name: str) -> Path | None:
+    for path in (folder / name, folder / f"{name}.gz"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """An IDX file (LeCun's MNIST format): a magic number giving the rank, the sizes, then uint8 data."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DatasetUnavailable(f"{path} is not an IDX file of unsigned bytes")
+    rank = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank)
+    if data.size != int(np.prod(shape)):
+        raise DatasetUnavailable(f"{path} is truncated: expected {shape}, found {data.size} values")
+    return data.reshape(shape)
+
+
+@cache
+def _fashion_mnist_bytes(folder: Path) -> tuple[np.ndarray, ...]:
+    return tuple(_read_idx(_idx_path(folder, name)) for name in _FASHION_FILES)
+
+
+def load_fashion_mnist(root: str | os.PathLike | None = None) -> Split:
+    """Fashion-MNIST (Xiao et al. 2017), the real 60,000 training and 10,000 test images, offline.
+
+    Returns a ``Split`` with ``x: (N, 1, 28, 28)`` float32 in [0, 1], labels int64 in 0..9 and
+    ``FASHION_MNIST_CLASSES``. Files are read from ``root``, else from the folder named by
+    ``$CNNCOURSE_FASHION_MNIST``, else from Debian's ``dataset-fashion-mnist`` package
+    (``/usr/share/datasets/fashion-mnist``), else from torchvision's layout under ``default_cache()``.
+    Raises ``DatasetUnavailable`` naming the package when none holds the data: there is no substitute.
+    """
+    x_tr, y_tr, x_te, y_te = _fashion_mnist_bytes(_fashion_mnist_folder(root))
+    def images(x: np.ndarray) -> np.ndarray:
+        return (x[:, None, :, :] / np.float32(255.0)).astype(np.float32)
+    return Split(images(x_tr), y_tr.astype(np.int64), images(x_te), y_te.astype(np.int64), FASHION_MNIST_CLASSES)

@@ -10,7 +10,15 @@ from torch.utils.data import DataLoader, Dataset
 
 from .. import data
 
-__all__ = ["ArrayDataset", "cifar10_loaders", "digits_loaders", "mnist_loaders", "numpy_loader", "shapes_loaders"]
+__all__ = [
+    "ArrayDataset",
+    "cifar10_loaders",
+    "digits_loaders",
+    "fashion_mnist_loaders",
+    "mnist_loaders",
+    "numpy_loader",
+    "shapes_loaders",
+]
 
 
 class ArrayDataset(Dataset):
@@ -85,7 +93,7 @@ def mnist_loaders(
     batch_size: int = 64, seed: int = 0, transform: Callable | None = None, root: str | None = None
 ) -> tuple[DataLoader, DataLoader]:
     """Train and test loaders over MNIST ``x: (B, 1, 28, 28)``; raises ``DatasetUnavailable`` offline."""
-    split = data.Split(*data.load_mnist(root, train=True), *data.load_mnist(root, train=False))
+    split = data.load_mnist(root)
     return _split_loaders(split, batch_size, seed, transform)
 
 
@@ -96,5 +104,12 @@ def cifar10_loaders(
 
     Pass ``transform=cifar_augmentation()`` for the usual crop-and-flip training augmentation.
     """
-    split = data.Split(*data.load_cifar10(root, train=True), *data.load_cifar10(root, train=False))
+    split = data.load_cifar10(root)
     return _split_loaders(split, batch_size, seed, transform)
+
+
+def fashion_mnist_loaders(
+    batch_size: int = 128, seed: int = 0, transform: Callable | None = None, root: str | None = None
+) -> tuple[DataLoader, DataLoader]:
+    """Train and test loaders over Fashion-MNIST ``x: (B, 1, 28, 28)``, read offline (``data.load_fashion_mnist``)."""
+    return _split_loaders(data.load_fashion_mnist(root), batch_size, seed, transform)
