@@ -21,6 +21,9 @@ __all__ = [
     "plot_decision_boundary",
     "plot_convolution",
     "plot_pooling_shift",
+    "plot_hidden_space",
+    "plot_filter_bank",
+    "plot_receptive_field",
 ]
 
 
@@ -159,7 +162,8 @@ def plot_orientation_histograms(image: np.ndarray, features: np.ndarray, cell_si
     """Draw a HOG-like descriptor over its image: in each cell, one line per orientation bin.
 
     A line's direction is perpendicular to its bin's gradient orientation (so it runs along the
-    edge that produced it) and its length is proportional to the bin's weight.
+    edge that produced it) and its length is proportional to the bin's weight. Dashed squares mark
+    the cells.
     """
     image = np.asarray(image).squeeze()
     h, w = image.shape
@@ -174,6 +178,10 @@ def plot_orientation_histograms(image: np.ndarray, features: np.ndarray, cell_si
             length = cells[ci, cj, b] * scale
             dx, dy = length * np.cos(theta), length * np.sin(theta)
             ax.plot([cx - dx, cx + dx], [cy - dy, cy + dy], color="crimson", lw=1.5)
+    # Cell borders (patches, not lines, so ax.lines holds only the histogram's bins).
+    for (ci, cj), _ in np.ndenumerate(cells[..., 0]):
+        ax.add_patch(plt.Rectangle((cj * cell_size - 0.5, ci * cell_size - 0.5), cell_size, cell_size,
+                                   fill=False, edgecolor="steelblue", lw=1, ls="--"))
     ax.set_xlim(-0.5, w - 0.5)
     ax.set_ylim(h - 0.5, -0.5)
     ax.set_xticks([])
@@ -269,3 +277,91 @@ def plot_pooling_shift(image: np.ndarray, mode: str = "max", kernel_size: int = 
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def plot_hidden_space(hidden: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, ax: Axes | None = None,
+                      title: str = "") -> Axes:
+    """Scatter two hidden units' values and draw the output unit's boundary ``w . h + b = 0``.
+
+    hidden: (M, 2) values of the two hidden units for M inputs; y: (M,) labels in {0, 1};
+    w: (2,) and b: the output unit's weights and bias. Returns the Axes.
+    """
+    hidden = np.asarray(hidden, dtype=float)
+    w = np.asarray(w, dtype=float).ravel()
+    if hidden.ndim != 2 or hidden.shape[1] != 2:
+        raise ValueError(f"hidden must be (M, 2), got shape {hidden.shape}")
+    if w.shape != (2,):
+        raise ValueError(f"w must hold 2 weights, got shape {w.shape}")
+    ax = _axes(ax, (4.5, 4))
+    ax.scatter(hidden[:, 0], hidden[:, 1], c=np.asarray(y), cmap="RdBu_r", vmin=0, vmax=1, edgecolors="k", s=80, zorder=3)
+    t = np.linspace(-0.1, 1.1, 50)
+    # The boundary w1 h1 + w2 h2 + b = 0, drawn as h2(h1) or, for a vertical line, h1(h2).
+    if abs(w[1]) > abs(w[0]):
+        ax.plot(t, -(w[0] * t + b) / w[1], "k-", lw=1.5, label="output unit: $z = 0$")
+    else:
+        ax.plot(-(w[1] * t + b) / w[0], t, "k-", lw=1.5, label="output unit: $z = 0$")
+    ax.set(xlim=(-0.1, 1.1), ylim=(-0.1, 1.1), xlabel="hidden unit 1", ylabel="hidden unit 2", title=title)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_filter_bank(image: np.ndarray, kernels: dict, padding: int = 1):
+    """Each kernel's response to one grayscale image, with colour scales that can be compared.
+
+    image: (H, W) in [0, 1]; kernels: name -> (k, k) array. Kernels whose entries sum to 1
+    (identity, sharpening, blurs) keep the image's brightness, so their outputs share the
+    original's grey scale, clipped to [0, 1]; kernels that sum to 0 (edge detectors) share one
+    symmetric scale centred on zero. Returns the Figure (the original is the last panel).
+    """
+    from cnncourse.numpy.functional import conv2d
+
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"image must be (H, W), got shape {image.shape}")
+    outs = {name: conv2d(image[None, None], np.asarray(k, dtype=np.float32)[None, None], padding=padding)[0, 0]
+            for name, k in kernels.items()}
+    signed = {name for name, k in kernels.items() if abs(float(np.sum(k))) < 1e-6}
+    edge_max = max((np.abs(outs[n]).max() for n in signed), default=1.0)
+    n = len(outs) + 1
+    ncols = min(4, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 3.1 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (name, out) in zip(axes.flat, outs.items()):
+        if name in signed:
+            ax.imshow(out, cmap="RdBu_r", vmin=-edge_max, vmax=edge_max)
+        else:
+            ax.imshow(np.clip(out, 0, 1), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=10)
+    axes.flat[len(outs)].imshow(image, cmap="gray", vmin=0, vmax=1)
+    axes.flat[len(outs)].set_title("original", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_receptive_field(grad: np.ndarray, size: int, ax: Axes | None = None, title: str = "") -> Axes:
+    """Show |grad| of one output unit on a log colour scale with a box of ``size`` x ``size`` around it.
+
+    grad: (H, W) gradient of one output with respect to the input; the box is centred on the
+    pixels that received any gradient. Pixels with none are drawn in the lowest colour.
+    Returns the Axes.
+    """
+    from matplotlib.colors import LogNorm
+
+    g = np.abs(np.asarray(grad, dtype=float))
+    if g.ndim != 2 or not (g > 0).any():
+        raise ValueError(f"grad must be a non-zero (H, W) array, got shape {g.shape}")
+    ax = _axes(ax, (4.5, 4))
+    floor = g[g > 0].min() / 10
+    im = ax.imshow(np.maximum(g, floor), cmap="magma", norm=LogNorm(vmin=floor, vmax=g.max()))
+    plt.colorbar(im, ax=ax, label="|gradient| (log scale)")
+    rows, cols = np.nonzero(g)
+    r0 = (rows.min() + rows.max()) / 2 - size / 2
+    c0 = (cols.min() + cols.max()) / 2 - size / 2
+    ax.add_patch(plt.Rectangle((c0, r0), size, size, fill=False, edgecolor="cyan", lw=1.5))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax

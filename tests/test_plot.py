@@ -68,3 +68,48 @@ def test_draw_graph_has_a_box_per_value():
     ax = draw_graph(f)
     labels = " ".join(t.get_text() for t in ax.texts)
     assert "x" in labels and "y" in labels
+
+
+def test_orientation_histograms_mark_every_cell():
+    img = np.random.default_rng(0).random((1, 1, 8, 8))
+    ax = plot_orientation_histograms(img[0], gradient_histograms(img, 2, 4)[0], cell_size=2, bins=4)
+    assert len(ax.patches) == 16  # one dashed square per 2x2 cell of an 8x8 image
+
+
+def test_hidden_space_draws_points_and_the_output_boundary():
+    from cnncourse.plot import plot_hidden_space
+
+    hidden = np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    ax = plot_hidden_space(hidden, np.array([0, 1, 0]), np.array([1.0, 1.0]), -1.5)
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), hidden)
+    x, y = ax.lines[0].get_data()
+    np.testing.assert_allclose(x + y, 1.5)  # the line h1 + h2 - 1.5 = 0
+    with pytest.raises(ValueError, match="hidden"):
+        plot_hidden_space(np.zeros((3, 3)), np.zeros(3), np.ones(2), 0.0)
+
+
+def test_filter_bank_shares_scales_between_comparable_kernels():
+    from cnncourse.plot import plot_filter_bank
+
+    image = np.random.default_rng(0).random((16, 16))
+    kernels = {"id": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]]), "sharp": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+               "dx": np.array([[-1, 0, 1]] * 3), "dy": np.array([[-1, 0, 1]] * 3).T}
+    fig = plot_filter_bank(image, kernels)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 5  # four responses and the original
+    assert images[1].get_clim() == (0, 1) and images[1].get_array().max() <= 1  # sharpened output clipped
+    assert images[2].get_clim() == images[3].get_clim()  # both edge maps on one symmetric scale
+    lo, hi = images[2].get_clim()
+    assert lo == -hi
+
+
+def test_receptive_field_box_has_the_given_size():
+    from cnncourse.plot import plot_receptive_field
+
+    g = np.zeros((11, 11))
+    g[3:8, 3:8] = 1.0
+    ax = plot_receptive_field(g, 5)
+    box = ax.patches[0]
+    assert (box.get_width(), box.get_height(), box.get_xy()) == (5, 5, (2.5, 2.5))
+    with pytest.raises(ValueError, match="grad"):
+        plot_receptive_field(np.zeros((4, 4)), 3)
