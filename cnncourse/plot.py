@@ -301,7 +301,7 @@ def plot_hidden_space(hidden: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
     else:
         ax.plot(-(w[1] * t + b) / w[0], t, "k-", lw=1.5, label="output unit: $z = 0$")
     ax.set(xlim=(-0.1, 1.1), ylim=(-0.1, 1.1), xlabel="hidden unit 1", ylabel="hidden unit 2", title=title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return ax
 
