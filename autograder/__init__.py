@@ -9,5 +9,6 @@ from autograder.config import *  # noqa: F401,F403
 from autograder.grade import *  # noqa: F401,F403
 from autograder.release import *  # noqa: F401,F403
 from autograder.report import *  # noqa: F401,F403
+from autograder.results import *  # noqa: F401,F403
 from autograder.runner import *  # noqa: F401,F403
 from autograder.testing import *  # noqa: F401,F403

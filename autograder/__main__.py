@@ -44,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(f"check: no such notebook file: {args.notebook}")
             result = check_notebook(args.notebook)
             print(check_text(result))
-            passed = all(c["passed"] for q in result["questions"].values() for c in q["checks"])
-            return 0 if passed and not result["problems"] else 1
+            return 0 if result.all_passed else 1
         summary = grade(args.assignment, args.submissions, args.out, args.jobs, progress=not args.no_progress)
     except (ValueError, OSError) as error:
         print(f"autograder: {error}", file=sys.stderr)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autograder.config import load_assignment
 from autograder.report import check_text
+from autograder.results import GradingResult
 from autograder.runner import grade_notebook
 from autograder.testing import load_checks
 
@@ -26,7 +27,7 @@ def _find_notebook(notebook: str | Path | None) -> Path:
     return found[0].resolve()
 
 
-def check_notebook(notebook: str | Path) -> dict:
+def check_notebook(notebook: str | Path) -> GradingResult:
     """Run the public tests (``tests/public`` next to the notebook) on the saved notebook; return the result."""
     path = Path(notebook).resolve()
     assignment = load_assignment(path.parent)
@@ -44,4 +45,4 @@ def check(notebook: str | Path | None = None) -> bool:
         return True
     result = check_notebook(_find_notebook(notebook))
     print(check_text(result))
-    return not result["problems"] and all(c["passed"] for q in result["questions"].values() for c in q["checks"])
+    return result.all_passed

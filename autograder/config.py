@@ -8,11 +8,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.sandbox import Limits
+
 __all__ = ["Question", "Assignment", "load_assignment", "GRADER_VERSION"]
 
 # Part of every assignment hash, so results written by an older grader are graded again.
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 _ID = re.compile(r"[a-z0-9_]+")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 @dataclass(frozen=True)
@@ -30,15 +33,13 @@ class Assignment:
     title: str
     notebook: str
     questions: tuple[Question, ...]
-    timeout: float = 60.0  # wall-clock seconds for a whole submission
-    call_timeout: float = 30.0  # wall-clock seconds for one cell or one call of a student function
-    cpu_time: int = 60
-    memory_mb: int = 1024
-    max_processes: int = 64
+    limits: Limits = Limits().resolved()
+    forbidden_imports: tuple[str, ...] = ()  # modules student code may not import (and their submodules)
     question_ids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "question_ids", tuple(q.id for q in self.questions))
+        object.__setattr__(self, "limits", self.limits.resolved())
 
     @property
     def source_notebook(self) -> Path:
@@ -76,11 +77,16 @@ def load_assignment(root: str | Path) -> Assignment:
     ids = [q.id for q in questions]
     if not ids or len(set(ids)) != len(ids):
         raise ValueError(f"{path}: expected at least one [[questions]] with unique ids, got {ids}")
-    limits = {k: data[k] for k in ("timeout", "call_timeout", "cpu_time", "memory_mb", "max_processes") if k in data}
-    if "call_timeout" not in limits:
-        limits["call_timeout"] = min(30.0, float(limits.get("timeout", 60.0)))
+    limits = Limits(**{k: data[k] for k in Limits._fields if k in data})
+    for name, value in limits._asdict().items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ValueError(f"{path}: {name} must be a positive number, got {value!r}")
+    forbidden = data.get("forbidden_imports", [])
+    if not isinstance(forbidden, list) or not all(isinstance(m, str) and _MODULE.fullmatch(m) for m in forbidden):
+        raise ValueError(f"{path}: forbidden_imports must be a list of module names such as [\"cnncourse\"], "
+                         f"got {forbidden!r}")
     assignment = Assignment(root, data.get("title", root.name), data.get("notebook", f"{root.name}.ipynb"),
-                            tuple(questions), **limits)
+                            tuple(questions), limits, tuple(forbidden))
     for test in assignment.test_files():
         question = test.stem.removeprefix("test_")
         if question not in ids:

@@ -16,13 +16,16 @@ from tqdm import tqdm
 
 from autograder.config import Assignment, load_assignment
 from autograder.report import feedback_markdown, gradebook_csv, summarize, summary_markdown
+from autograder.results import GradingResult
 from autograder.runner import grade_notebook
 from autograder.sandbox import _PACKAGE_ROOT
 from autograder.testing import Check, load_checks
 
 __all__ = ["find_submissions", "grade", "write_atomic"]
 
-_loaded: dict[str, tuple[Assignment, list[Check]]] = {}  # per worker process: load tests once
+# Per worker process: tests loaded once per assignment *fingerprint*, so tests changed between two runs of one
+# process are loaded again (and a result is never stored under a hash of tests other than those that made it).
+_loaded: dict[str, tuple[Assignment, list[Check]]] = {}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -85,18 +88,27 @@ def _up_to_date(result_path: Path, submission: Path, fingerprint: str) -> bool:
     return old.get("assignment_hash") == fingerprint and old.get("submission_hash") == _hash(submission)
 
 
-def _grade_one(root: str, student: str, path: Path, problems: list[str], out: Path, masks: list[Path]) -> str:
-    if root not in _loaded:
+def _tests(root: str) -> tuple[Assignment, list[Check], str]:
+    """The assignment, its loaded checks and the fingerprint of exactly what was loaded (cached by fingerprint)."""
+    while True:
         assignment = load_assignment(root)
-        _loaded[root] = (assignment, load_checks(assignment))
-    assignment, checks = _loaded[root]
+        fingerprint = assignment.fingerprint()
+        if fingerprint not in _loaded:
+            _loaded[fingerprint] = (assignment, load_checks(assignment))
+            if assignment.fingerprint() != fingerprint:  # a file changed while loading: load again
+                del _loaded[fingerprint]
+                continue
+        return *_loaded[fingerprint], fingerprint
+
+
+def _grade_one(root: str, student: str, path: Path, problems: list[str], out: Path, masks: list[Path]) -> str:
+    assignment, checks, fingerprint = _tests(root)
     result = grade_notebook(assignment, checks, path, masks)
-    result["problems"][:0] = problems
-    result.update(student=student, assignment_hash=assignment.fingerprint(),
-                  graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-    result.setdefault("submission_hash", None)
+    result.problems[:0] = problems
+    result.student, result.assignment_hash = student, fingerprint
+    result.graded_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     write_atomic(out / "feedback" / f"{student}.md", feedback_markdown(student, result))
-    write_atomic(out / "results" / f"{student}.json", json.dumps(result, indent=1))  # last: marks it done
+    write_atomic(out / "results" / f"{student}.json", json.dumps(result.to_dict(), indent=1))  # last: marks it done
     return student
 
 
@@ -135,9 +147,10 @@ def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, 
     results = {}
     for student in found:
         try:
-            results[student] = json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            failed.setdefault(student, "no result was written")
+            results[student] = GradingResult.from_dict(
+                json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            failed.setdefault(student, "no readable result was written")
     write_atomic(out / "gradebook.csv", gradebook_csv(results, list(assignment.question_ids)))
     summary = summarize(results, list(assignment.question_ids))
     write_atomic(out / "summary.md", summary_markdown(summary))

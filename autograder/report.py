@@ -7,6 +7,8 @@ import csv
 import io
 import statistics
 
+from autograder.results import GradingResult
+
 __all__ = ["check_text", "feedback_markdown", "gradebook_csv", "summarize", "summary_markdown"]
 
 
@@ -14,69 +16,77 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def check_text(result: dict) -> str:
+def _item(text: str, indent: str = "  ") -> str:
+    """A message as part of one Markdown list item: continuation lines are indented under the item."""
+    return text.replace("\n", "\n" + indent)
+
+
+def check_text(result: GradingResult) -> str:
     """What ``check`` prints: one line per question, then each failed check with its message."""
-    lines = [f"Checked {result['notebook']} (the saved file: save the notebook first). Public checks only; "
+    lines = [f"Checked {result.notebook} (the saved file: save the notebook first). Public checks only; "
              "hidden checks run when your work is graded."]
-    lines += [f"PROBLEM: {p}" for p in result["problems"]]
-    for qid, q in result["questions"].items():
-        passed = sum(c["passed"] for c in q["checks"])
-        status = "passed" if passed == len(q["checks"]) else "FAILED"
-        lines.append(f"{qid} ({q['title']}): {status} ({passed}/{len(q['checks'])} checks)")
-        lines += [f"  - {c['name']}: {c['message']}" for c in q["checks"] if not c["passed"]]
-        lines += [f"  ! {p}" for p in q["problems"]]
+    lines += [f"PROBLEM: {_item(p)}" for p in result.problems]
+    for qid, q in result.questions.items():
+        passed = sum(c.passed for c in q.checks)
+        status = "passed" if passed == len(q.checks) else "FAILED"
+        lines.append(f"{qid} ({q.title}): {status} ({passed}/{len(q.checks)} checks)")
+        lines += [f"  - {c.name}: {_item(c.message, '    ')}" for c in q.checks if not c.passed]
+        lines += [f"  ! {_item(p, '    ')}" for p in q.problems]
     return "\n".join(lines)
 
 
-def feedback_markdown(student: str, result: dict) -> str:
+def feedback_markdown(student: str, result: GradingResult) -> str:
     """A student's feedback: score per question, every failed check by name with its message.
 
-    Hidden checks appear by their one-line name and the assertion message only, never with their source.
+    Hidden checks appear by their one-line name and their redacted message only, never with their source. A
+    message of several lines stays inside its list item. What the notebook printed is marked as the student's own.
     """
     lines = [f"# Feedback for {student}", "",
-             f"**Total: {_fmt(result['total'])} / {_fmt(result['max_total'])}**", ""]
-    if result["problems"]:
-        lines += ["## Problems with the notebook", ""] + [f"- {p}" for p in result["problems"]] + [""]
-    for qid, q in result["questions"].items():
-        lines += [f"## {qid}: {q['title']} ({_fmt(q['score'])} / {_fmt(q['points'])})", ""]
-        for c in q["checks"]:
-            kind = "hidden check" if c["hidden"] else "check"
-            mark = "passed" if c["passed"] else "FAILED"
-            lines.append(f"- {mark} ({kind}): {c['name']}" + ("" if c["passed"] else f"  \n  {c['message']}"))
-        lines += [f"- problem: {p}" for p in q["problems"]] + [""]
-    if result["output"].strip():
-        lines += ["## The last lines your notebook printed", "", "```", result["output"].rstrip(), "```", ""]
+             f"**Total: {_fmt(result.total)} / {_fmt(result.max_total)}**", ""]
+    if result.problems:
+        lines += ["## Problems with the notebook", ""] + [f"- {_item(p)}" for p in result.problems] + [""]
+    for qid, q in result.questions.items():
+        lines += [f"## {qid}: {q.title} ({_fmt(q.score)} / {_fmt(q.points)})", ""]
+        for c in q.checks:
+            kind = "hidden check" if c.hidden else "check"
+            mark = "passed" if c.passed else "FAILED"
+            lines.append(f"- {mark} ({kind}): {c.name}" + ("" if c.passed else f"  \n  {_item(c.message)}"))
+        lines += [f"- problem: {_item(p)}" for p in q.problems] + [""]
+    if result.output.strip():
+        lines += ["## What your notebook printed", "",
+                  "Your notebook's own output while its cells ran (the last lines), shown to help you debug. "
+                  "Grading did not use it: the scores above come from the checks alone.", "",
+                  "```", result.output.rstrip().replace("```", "` ` `"), "```", ""]
     return "\n".join(lines)
 
 
-def gradebook_csv(results: dict[str, dict], question_ids: list[str]) -> str:
+def gradebook_csv(results: dict[str, GradingResult], question_ids: list[str]) -> str:
     """CSV text with columns student, one per question, total; rows sorted by student."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student", *question_ids, "total"])
     for student in sorted(results):
         r = results[student]
-        writer.writerow([student, *(_fmt(r["questions"][q]["score"]) for q in question_ids), _fmt(r["total"])])
+        writer.writerow([student, *(_fmt(r.questions[q].score) for q in question_ids), _fmt(r.total)])
     return buffer.getvalue()
 
 
-def summarize(results: dict[str, dict], question_ids: list[str]) -> dict:
+def summarize(results: dict[str, GradingResult], question_ids: list[str]) -> dict:
     """Mean, spread, and per question: mean score, students without full marks, how often each check failed."""
-    totals = [r["total"] for r in results.values()]
+    totals = [r.total for r in results.values()]
     per_question = {}
     for q in question_ids:
-        scores = [r["questions"][q]["score"] for r in results.values()]
-        points = next(iter(results.values()))["questions"][q]["points"] if results else 0
-        failed = collections.Counter(c["name"] for r in results.values() for c in r["questions"][q]["checks"]
-                                     if not c["passed"])
+        scores = [r.questions[q].score for r in results.values()]
+        points = next(iter(results.values())).questions[q].points if results else 0
+        failed = collections.Counter(c.name for r in results.values() for c in r.questions[q].checks if not c.passed)
         per_question[q] = {"mean": statistics.fmean(scores) if scores else 0.0, "points": points,
                            "students_not_full_marks": sum(s < points for s in scores),
                            "failed_checks": dict(failed.most_common())}
-    return {"students": len(totals), "max_total": next(iter(results.values()))["max_total"] if results else 0,
+    return {"students": len(totals), "max_total": next(iter(results.values())).max_total if results else 0,
             "mean": statistics.fmean(totals) if totals else 0.0,
             "stdev": statistics.pstdev(totals) if totals else 0.0,
             "min": min(totals, default=0.0), "max": max(totals, default=0.0),
-            "with_problems": sorted(s for s, r in results.items() if r["problems"]), "questions": per_question}
+            "with_problems": sorted(s for s, r in results.items() if r.problems), "questions": per_question}
 
 
 def summary_markdown(summary: dict) -> str:

@@ -8,6 +8,7 @@ points earned elsewhere are kept. A function that timed out or crashed once is n
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,19 @@ from typing import Any
 from autograder import protocol
 from autograder.config import Assignment
 from autograder.notebook import Cell, NotebookError, code_cells, read_notebook, tagged_questions
-from autograder.sandbox import Child, Limits, describe_exit
+from autograder.redact import redact
+from autograder.results import CheckResult, GradingResult, QuestionResult
+from autograder.sandbox import OUTPUT_TAIL_BYTES, Child, describe_exit
 from autograder.testing import Check, Student, StudentError
 
-__all__ = ["Session", "grade_notebook", "MAX_RESTARTS"]
+__all__ = ["Session", "grade_notebook", "run_check", "MAX_RESTARTS"]
 
 MAX_RESTARTS = 3
 STARTUP_TIMEOUT = 30.0  # starting Python and importing NumPy on a busy machine is not the student's fault
-MAX_MESSAGE_CHARS = 1000
+MAX_MESSAGE_CHARS = 1000  # of a check's message in results and feedback
+MAX_TYPE_NAME_CHARS = 100  # of the name of the student's exception type (it comes from the untrusted child)
+MAX_WHERE_CHARS = 200  # of "cell 3, line 2, in f" as the child reports it
+GRADER_ERRORS = ("Stopped", "NotDefined", "NotData")  # StudentError types that are the grader's own words
 
 
 class _Broken(Exception):
@@ -34,9 +40,10 @@ class Session:
 
     def __init__(self, assignment: Assignment, cells: list[Cell], masks: list[Path]) -> None:
         self.assignment = assignment
-        self.limits = Limits(assignment.cpu_time, assignment.memory_mb, assignment.max_processes)
+        self.limits = assignment.limits
         self.cells, self.masks = cells, masks
-        self.deadline = time.monotonic() + assignment.timeout
+        self.labels = {c.number: c.label for c in cells}
+        self.deadline = time.monotonic() + self.limits.timeout
         self.child: Child | None = None
         self.restarts = -1  # the first start is not a restart
         self.poisoned: set[int] = set()  # cells that timed out or killed the child: never run again
@@ -44,12 +51,13 @@ class Session:
         self.broken_names: dict[str, str] = {}
         self.fatal = ""  # set when the sandbox cannot start at all
         self.protections: list[str] = []
-        self.outputs: list[str] = []
+        self.outputs: list[str] = []  # what each child printed while running the cells (not during checks)
+        self._cells_done_at: int | None = None  # the child's output size when its cells had run
 
     # -- the child's life --
 
     def _request(self, message: dict, what: str, timeout: float | None = None) -> dict:
-        timeout = timeout or self.assignment.call_timeout
+        timeout = timeout or self.limits.call_timeout
         deadline = min(time.monotonic() + timeout, self.deadline)
         try:
             reply = self.child.request(message, deadline)
@@ -59,7 +67,7 @@ class Session:
         except TimeoutError:
             self._stop()
             if deadline == self.deadline:
-                raise _Broken(f"the submission used all of its {self.assignment.timeout:g} s {what}") from None
+                raise _Broken(f"the submission used all of its {self.limits.timeout:g} s {what}") from None
             raise _Broken(f"timed out after {timeout:g} s {what}") from None
         except protocol.ChildGone:
             status = self._stop()
@@ -69,7 +77,9 @@ class Session:
             raise _Broken(f"the notebook's process sent an invalid message ({error}) {what}") from None
 
     def _stop(self) -> int:
-        self.outputs.append(self.child.output_tail())
+        # Only what the cells printed: output during the checks' calls could show hidden inputs.
+        self.outputs.append(self.child.output_tail(end=self._cells_done_at))
+        self._cells_done_at = None
         status = self.child.close()
         self.child = None
         return status
@@ -80,11 +90,11 @@ class Session:
             if self.fatal:
                 raise _Broken(self.fatal)
             if time.monotonic() >= self.deadline:
-                raise _Broken(f"not run: the submission used all of its {self.assignment.timeout:g} s")
+                raise _Broken(f"not run: the submission used all of its {self.limits.timeout:g} s")
             if self.restarts >= MAX_RESTARTS:
                 raise _Broken(f"not run: the notebook's process was restarted {MAX_RESTARTS} times already")
             self.restarts += 1
-            self.child = Child(self.limits, self.masks)
+            self.child = Child(self.limits, self.masks, self.assignment.forbidden_imports)
             try:
                 reply = self._request({"op": "hello"}, "while starting", STARTUP_TIMEOUT)
             except _Broken as error:
@@ -99,7 +109,7 @@ class Session:
             for cell in self.cells:
                 if cell.number in self.poisoned:
                     continue
-                where = f"while running the notebook (cell {cell.number})"
+                where = f"while running the notebook ({cell.label})"
                 try:
                     reply = self._request({"op": "run", "cell": cell.number, "source": cell.source}, where)
                 except _Broken as error:
@@ -107,7 +117,10 @@ class Session:
                     self.cell_problems[cell.number] = str(error)
                     break  # the child is gone: start again without this cell
                 if "error" in reply and cell.number not in self.cell_problems:
-                    self.cell_problems[cell.number] = f"cell {cell.number} raised {_format_error(reply['error'])}"
+                    self.cell_problems[cell.number] = f"{cell.label} raised {self._format_error(reply['error'])}"
+            else:
+                if self.child is not None:
+                    self._cells_done_at = self.child.output_size()
 
     def start(self) -> None:
         """Run the notebook now, so that every cell's problem is recorded even if no check needs it."""
@@ -126,9 +139,21 @@ class Session:
         reply = self._serve({"op": "get", "name": name}, name, f"while reading `{name}`")
         return Student.CALLABLE if reply.get("callable") is True else reply["ok"]
 
-    def call(self, name: str, args: list, kwargs: dict) -> Any:
-        return self._serve({"op": "call", "name": name, "args": args, "kwargs": kwargs}, name,
-                           f"while calling `{name}`")["ok"]
+    def call(self, name: str, args: list, kwargs: dict, return_args: bool = False) -> Any:
+        """The function's result; with ``return_args``, ``{"result": ..., "args": (...), "kwargs": {...}}`` holding
+        the arguments as the function left them."""
+        return self._serve({"op": "call", "name": name, "args": args, "kwargs": kwargs, "return_args": return_args},
+                           name, f"while calling `{name}`")["ok"]
+
+    def name_cells(self, text: str) -> str:
+        """Replace the child's "cell 12" (counted with markdown cells) by the cell's label as students see it."""
+        return re.sub(r"\bcell (\d+)\b", lambda m: self.labels.get(int(m.group(1)), m.group(0)), text)
+
+    def _format_error(self, error: Any) -> str:
+        if not isinstance(error, dict):
+            return "an error the grader could not read"
+        return str(StudentError(str(error.get("type", "Error"))[:MAX_TYPE_NAME_CHARS], str(error.get("message", "")),
+                                self.name_cells(str(error.get("where", ""))[:MAX_WHERE_CHARS])))[:MAX_MESSAGE_CHARS]
 
     def _serve(self, message: dict, name: str, what: str) -> dict:
         if name in self.broken_names:
@@ -142,52 +167,59 @@ class Session:
         except TypeError as error:  # the request could not be encoded: a bug in the test, not the student's
             raise StudentError("NotData", f"the check passed something that is not data: {error}") from None
         if reply.get("missing") is True:
-            raise StudentError("NotDefined", f"`{name}` is not defined in your notebook: did you rename it?")
+            raised = " (or did the cell that defines it fail? see the problems listed)" \
+                if self.cell_problems else ""
+            raise StudentError("NotDefined", f"`{name}` is not defined in your notebook: did you rename it?{raised}")
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            raise StudentError(str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:MAX_MESSAGE_CHARS],
-                               str(error.get("where", ""))[:200])
+            raise StudentError(str(error.get("type", "Error"))[:MAX_TYPE_NAME_CHARS],
+                               str(error.get("message", ""))[:MAX_MESSAGE_CHARS],
+                               self.name_cells(str(error.get("where", ""))[:MAX_WHERE_CHARS]))
         if "ok" not in reply and reply.get("callable") is not True:
             raise StudentError("NotData", "the notebook's process sent an invalid reply")
         return reply
 
 
-def _format_error(error: Any) -> str:
-    if not isinstance(error, dict):
-        return "an error the grader could not read"
-    return str(StudentError(str(error.get("type", "Error")), str(error.get("message", "")),
-                            str(error.get("where", ""))))[:MAX_MESSAGE_CHARS]
-
-
-def _run_check(check: Check, student: Student) -> tuple[bool, str]:
+def run_check(check: Check, student: Student) -> CheckResult:
+    """Run one check. A hidden check's message is redacted (``autograder.redact``): no number or array from the
+    test reaches the student; the full message stays in ``detail`` for instructors."""
+    hide = (lambda text: redact(text, check.name)) if check.hidden else (lambda text: text)
     try:
         check.function(student)
     except AssertionError as error:
-        return False, (str(error).strip() or "the check failed")[:MAX_MESSAGE_CHARS]
+        raw = str(error).strip() or "the check failed"
+        message = hide(raw)
     except StudentError as error:
-        prefix = "" if error.type_name in ("Stopped", "NotDefined", "NotData") else "your code raised "
-        return False, (prefix + str(error))[:MAX_MESSAGE_CHARS]
+        if error.type_name in GRADER_ERRORS:
+            raw = message = str(error)
+        else:
+            raw = "your code raised " + str(error)
+            where = f" ({error.where})" if error.where else ""
+            message = f"your code raised {error.type_name}: {hide(error.message)}{where}"
     except Exception as error:  # the check could not use what the student returned (wrong type, shape...)
-        return False, f"your result could not be checked: {type(error).__name__}: {error}"[:MAX_MESSAGE_CHARS]
-    return True, ""
+        raw = f"your result could not be checked: {type(error).__name__}: {error}"
+        message = f"your result could not be checked: {type(error).__name__}: {hide(str(error))}"
+    else:
+        return CheckResult(check.name, check.hidden, True)
+    message = message[:MAX_MESSAGE_CHARS]
+    return CheckResult(check.name, check.hidden, False, message, "" if raw == message else raw[:MAX_MESSAGE_CHARS])
 
 
 def grade_notebook(assignment: Assignment, checks: list[Check], path: str | Path,
-                   masks: list[Path] = ()) -> dict:
-    """Grade the notebook at path with checks; return the result record (see docs/autograder.md)."""
+                   masks: list[Path] = ()) -> GradingResult:
+    """Grade the notebook at path with checks; return its result record (see docs/autograder.md)."""
     started = time.monotonic()
     path = Path(path)
-    result: dict[str, Any] = {"notebook": str(path), "problems": [], "output": "", "protections": []}
+    result = GradingResult(notebook=str(path), max_total=sum(q.points for q in assignment.questions))
     try:
-        result["submission_hash"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        result.submission_hash = hashlib.sha256(path.read_bytes()).hexdigest()
         notebook = read_notebook(path)
     except (NotebookError, OSError) as error:
         notebook = None
-        result["problems"].append(str(error))
+        result.problems.append(str(error))
     tagged = tagged_questions(notebook) if notebook else set()
     session = Session(assignment, code_cells(notebook), list(masks)) if notebook else None
     student = Student(session)
-    questions: dict[str, dict] = {}
     try:
         if session is not None:
             session.start()
@@ -195,32 +227,29 @@ def grade_notebook(assignment: Assignment, checks: list[Check], path: str | Path
             outcomes = []
             for check in (c for c in checks if c.question == question.id):
                 if notebook is None:
-                    passed, message = False, "not run: the notebook could not be read"
+                    outcomes.append(CheckResult(check.name, check.hidden, False,
+                                                "not run: the notebook could not be read"))
                 elif question.id not in tagged:
-                    passed, message = False, (f"not run: no cell is tagged `question:{question.id}`; "
-                                              "the question's cell was deleted or its tag removed")
+                    outcomes.append(CheckResult(check.name, check.hidden, False,
+                                                f"not run: no cell is tagged `question:{question.id}`; "
+                                                "the question's cell was deleted or its tag removed"))
                 else:
-                    passed, message = _run_check(check, student)
-                outcomes.append({"name": check.name, "hidden": check.hidden, "passed": passed, "message": message})
-            score = question.points * sum(o["passed"] for o in outcomes) / max(len(outcomes), 1)
-            questions[question.id] = {"title": question.title, "points": question.points,
-                                      "score": round(score, 4), "checks": outcomes, "problems": []}
+                    outcomes.append(run_check(check, student))
+            score = question.points * sum(o.passed for o in outcomes) / max(len(outcomes), 1)
+            result.questions[question.id] = QuestionResult(question.title, question.points, round(score, 4), outcomes)
     finally:
         if session is not None:
             session.close()
     if session is not None:
         owners_of = {c.number: c.questions for c in session.cells}
         for number, problem in sorted(session.cell_problems.items()):
-            owners = owners_of.get(number, ())
+            owners = [q for q in owners_of.get(number, ()) if q in result.questions]
             for q in owners:
-                if q in questions:
-                    questions[q]["problems"].append(problem)
-            if not any(q in questions for q in owners):
-                result["problems"].append(problem)
-        result["output"] = "".join(session.outputs)[-2000:]
-        result["protections"] = session.protections
-    result["questions"] = questions
-    result["total"] = round(sum(q["score"] for q in questions.values()), 4)
-    result["max_total"] = sum(q.points for q in assignment.questions)
-    result["seconds"] = round(time.monotonic() - started, 3)
+                result.questions[q].problems.append(problem)
+            if not owners:
+                result.problems.append(problem)
+        result.output = "".join(session.outputs)[-OUTPUT_TAIL_BYTES:]
+        result.protections = session.protections
+    result.total = round(sum(q.score for q in result.questions.values()), 4)
+    result.seconds = round(time.monotonic() - started, 3)
     return result

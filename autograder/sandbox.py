@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from autograder import protocol
 
-__all__ = ["Limits", "Child", "enter", "describe_exit"]
+__all__ = ["Limits", "Child", "enter", "describe_exit", "describe_process_limit"]
 
 UID_BASE = 1_000_000_000  # child uids are UID_BASE + the grader process's pid: unique per running child
 FILE_MB = 64
@@ -50,11 +50,26 @@ PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 
 class Limits(NamedTuple):
-    """Per-child resource limits (from assignment.toml)."""
+    """A submission's limits: the defaults live here only; assignment.toml overrides them (docs/assignment-format.md).
 
-    cpu_time: int = 60
-    memory_mb: int = 1024
-    max_processes: int = 64
+    ``call_timeout`` left at None means the smaller of ``DEFAULT_CALL_TIMEOUT`` and ``timeout``."""
+
+    timeout: float = 60.0  # wall-clock seconds for a whole submission (running it and all its tests)
+    call_timeout: float | None = None  # wall-clock seconds for one cell or one call of a student function
+    cpu_time: int = 60  # RLIMIT_CPU, seconds
+    memory_mb: int = 1024  # RLIMIT_AS
+    max_processes: int = 64  # RLIMIT_NPROC
+
+    def resolved(self) -> "Limits":
+        """The same limits with ``call_timeout`` filled in."""
+        if self.call_timeout is not None:
+            return self
+        return self._replace(call_timeout=min(DEFAULT_CALL_TIMEOUT, float(self.timeout)))
+
+
+DEFAULT_CALL_TIMEOUT = 30.0
+OPEN_FILES = 256  # RLIMIT_NOFILE
+OUTPUT_TAIL_BYTES = 2000  # how much of the notebook's printed output a result keeps (its end)
 
 
 def _env(home: str) -> dict[str, str]:
@@ -69,7 +84,7 @@ class Child:
     """A running sandboxed worker. ``request`` sends one message and returns the decoded reply; the first
     request, ``{"op": "hello"}``, answers with the list of protections that applied."""
 
-    def __init__(self, limits: Limits, masks: list[Path]) -> None:
+    def __init__(self, limits: Limits, masks: list[Path], forbidden_imports: tuple[str, ...] = ()) -> None:
         self.uid = UID_BASE + os.getpid() if os.geteuid() == 0 else None
         self.workdir = tempfile.mkdtemp(prefix="autograder-")
         if self.uid is not None:
@@ -78,7 +93,8 @@ class Child:
         to_child, self._to_child = os.pipe()
         self._from_child, from_child = os.pipe()
         config = {"in": to_child, "out": from_child, "uid": self.uid, "parent": os.getpid(), "workdir": self.workdir,
-                  "masks": [str(m) for m in masks], "limits": limits._asdict(), "namespaces": USE_NAMESPACES}
+                  "masks": [str(m) for m in masks], "limits": limits._asdict(), "namespaces": USE_NAMESPACES,
+                  "forbidden_imports": list(forbidden_imports)}
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-B", "-u", "-c", _BOOT, json.dumps(config)], stdin=subprocess.DEVNULL,
             stdout=self.output, stderr=subprocess.STDOUT, pass_fds=(to_child, from_child), cwd=self.workdir,
@@ -92,10 +108,15 @@ class Child:
         protocol.send(self._to_child, protocol.encode(message), deadline)
         return protocol.decode(protocol.recv(self._from_child, deadline))
 
-    def output_tail(self, size: int = 2000) -> str:
-        self.output.seek(0, os.SEEK_END)
-        self.output.seek(max(0, self.output.tell() - size))
-        return self.output.read().decode(errors="replace")
+    def output_size(self) -> int:
+        """How many bytes the child has printed so far (a mark for ``output_tail``)."""
+        return os.fstat(self.output.fileno()).st_size
+
+    def output_tail(self, size: int = OUTPUT_TAIL_BYTES, end: int | None = None) -> str:
+        """The last ``size`` bytes the child printed, up to the mark ``end`` (default: everything)."""
+        end = self.output_size() if end is None else end
+        self.output.seek(max(0, end - size))
+        return self.output.read(end - max(0, end - size)).decode(errors="replace")
 
     def close(self) -> int:
         """Kill the child and everything it started, clean up; return its exit status (negative: a signal)."""
@@ -142,6 +163,12 @@ def describe_exit(status: int, limits: Limits) -> str:
     if status < 0:
         return f"was killed by signal {signal.Signals(-status).name}"
     return f"exited with code {status} (did the code call os._exit() or crash?)"
+
+
+def describe_process_limit(max_processes: int) -> str:
+    """Say in a student's terms that starting a process or thread failed because of RLIMIT_NPROC."""
+    return (f"could not start another process or thread: the notebook may run at most {max_processes} processes "
+            "and threads at once (the grader's process limit), and it reached that limit")
 
 
 # ---- child side: runs in the fresh process before any student code ----
@@ -263,7 +290,7 @@ def enter(config: dict) -> list[str]:
     processes = limits.max_processes if uid is not None else _own_processes() + limits.max_processes
     for name, value in (("RLIMIT_AS", limits.memory_mb * 2**20), ("RLIMIT_CPU", limits.cpu_time),
                         ("RLIMIT_NPROC", processes), ("RLIMIT_FSIZE", FILE_MB * 2**20),
-                        ("RLIMIT_NOFILE", 256), ("RLIMIT_CORE", 0)):
+                        ("RLIMIT_NOFILE", OPEN_FILES), ("RLIMIT_CORE", 0)):
         resource.setrlimit(getattr(resource, name), (value, value))
     applied.append(f"limits: {limits.memory_mb} MiB memory, {limits.cpu_time} s CPU, {processes} processes, "
                    f"{FILE_MB} MiB per file")

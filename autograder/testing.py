@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
 
 from autograder.config import Assignment
 
-__all__ = ["StudentError", "Student", "Check", "load_checks"]
+__all__ = ["StudentError", "Student", "StudentFunction", "Called", "changed_arguments", "Check", "load_checks"]
 
 
 class StudentError(Exception):
@@ -26,12 +28,59 @@ class StudentError(Exception):
         super().__init__(text)
         self.type_name = type_name
         self.message = message
+        self.where = where
+
+
+class Called(NamedTuple):
+    """What ``student.f.returning_args(...)`` gives: the result and the arguments as ``f`` left them."""
+
+    result: Any
+    args: tuple
+    kwargs: dict
+
+
+class StudentFunction:
+    """A function of the student's notebook: ``f(*args, **kwargs)`` returns its result;
+    ``f.returning_args(*args, **kwargs)`` returns a ``Called`` whose ``args``/``kwargs`` are the arguments after
+    the call (arguments are copies, so a test sees in-place changes only this way)."""
+
+    def __init__(self, session: Any, name: str) -> None:
+        self._session, self.__name__ = session, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.call(self.__name__, list(args), kwargs)
+
+    def returning_args(self, *args: Any, **kwargs: Any) -> Called:
+        reply = self._session.call(self.__name__, list(args), kwargs, return_args=True)
+        if not (isinstance(reply, dict) and isinstance(reply.get("args"), tuple) and len(reply["args"]) == len(args)
+                and isinstance(reply.get("kwargs"), dict) and set(reply["kwargs"]) == set(kwargs)):
+            raise StudentError("NotData", "the notebook's process sent an invalid reply")
+        return Called(reply.get("result"), reply["args"], reply["kwargs"])
+
+
+def changed_arguments(called: Called, *args: Any, **kwargs: Any) -> list[str]:
+    """Which of the original arguments ``args``/``kwargs`` the call changed in place: names like ``"argument 1"``
+    or ``"x"`` (keyword). Compares arrays exactly (NaN equal to NaN) and other values with ``==``."""
+
+    def same(before: Any, after: Any) -> bool:
+        if isinstance(before, np.ndarray):
+            after = np.asarray(after)
+            return after.shape == before.shape and bool(np.array_equal(after, before, equal_nan=before.dtype.kind in "fc"))
+        if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+            return len(before) == len(after) and all(same(b, a) for b, a in zip(before, after))
+        if isinstance(before, dict) and isinstance(after, dict):
+            return before.keys() == after.keys() and all(same(before[k], after[k]) for k in before)
+        return bool(before == after)
+
+    changed = [f"argument {i + 1}" for i, (b, a) in enumerate(zip(args, called.args)) if not same(b, a)]
+    return changed + [k for k in kwargs if not same(kwargs[k], called.kwargs.get(k))]
 
 
 class Student:
     """The student's namespace, seen from the grader: ``student.f(x)`` calls ``f`` in the sandbox.
 
-    ``session`` provides ``get(name)`` (a value, or ``CALLABLE`` for a function) and ``call(name, args, kwargs)``.
+    ``session`` provides ``get(name)`` (a value, or ``CALLABLE`` for a function) and
+    ``call(name, args, kwargs, return_args=False)``.
     """
 
     CALLABLE = object()
@@ -45,18 +94,13 @@ class Student:
         value = self._session.get(name)
         if value is not Student.CALLABLE:
             return value
-        session = self._session
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return session.call(name, list(args), kwargs)
-
-        call.__name__ = name
-        return call
+        return StudentFunction(self._session, name)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One test function: the question it belongs to, its name for feedback, whether it is hidden."""
+    """One test function: the question it belongs to, its name for feedback (the docstring's first line), whether
+    it is hidden."""
 
     question: str
     name: str

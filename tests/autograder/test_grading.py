@@ -97,7 +97,7 @@ EXPECTED = {
     "invalid_json": (0, {"": "the file is not a valid notebook (invalid JSON",
                          "q2_sigmoid": "not run: the notebook could not be read"}, None),
     "no_cells": (0, {"q3_loop_sum": "no cell is tagged `question:q3_loop_sum`"}, None),
-    "infinite_loop": (3, {"q3_loop_sum": "timed out after 3 s while running the notebook (cell 8)"}, None),
+    "infinite_loop": (3, {"q3_loop_sum": 'timed out after 3 s while running the notebook (q3_loop_sum cell "while True:")'}, None),
     "slow_function": (3, {"q3_loop_sum": "timed out after 3 s while calling `loop_sum`"}, None),
     "memory_hog": (3, {"q2_sigmoid": "your code raised MemoryError"}, None),
     "fork_bomb": (5, {}, "forked 1"),

@@ -82,9 +82,10 @@ def test_whole_submission_timeout_stops_a_slow_notebook(tmp_path):
                                      "source": "import time\ntime.sleep(2.5)"})
     (tmp_path / "toy" / "toy.ipynb").write_text(json.dumps(notebook))
     result = check_notebook(tmp_path / "toy" / "toy.ipynb")
-    assert result["total"] == 0
-    assert "the submission used all of its 4 s while running the notebook (cell 4)" in result["problems"]
-    assert result["questions"]["q1_add"]["checks"][0]["message"] == "not run: the submission used all of its 4 s"
+    assert result.total == 0 and not result.all_passed
+    assert ('the submission used all of its 4 s while running the notebook (cell "import time" at the top)'
+            in result.problems)
+    assert result.questions["q1_add"].checks[0].message == "not run: the submission used all of its 4 s"
 
 
 def test_strip_solutions_keeps_indentation_and_rejects_unclosed_markers():
@@ -123,8 +124,8 @@ def test_sandbox_fails_closed_as_root_when_python_is_private(monkeypatch):
         pytest.skip("Python is readable by every user here, so the fallback may run it unprivileged")
     monkeypatch.setattr(sandbox, "USE_NAMESPACES", False)
     result = check_notebook(TOY / "toy.ipynb")
-    assert result["total"] == 0
-    assert "not run: the sandbox could not start: cannot run student code as an unprivileged uid" in result["problems"][0]
+    assert result.total == 0
+    assert "not run: the sandbox could not start: cannot run student code as an unprivileged uid" in result.problems[0]
 
 
 def test_grade_refuses_a_broken_test_file(tmp_path, capsys):

@@ -1,0 +1,71 @@
+"""The record of one graded notebook, passed from the runner to reports, checks and the command line.
+
+On disk (``results/<student>.json``) a result is ``GradingResult.to_dict()``; ``GradingResult.from_dict`` reads it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CheckResult", "QuestionResult", "GradingResult"]
+
+
+@dataclass
+class CheckResult:
+    """One check's outcome. ``message`` is what the student sees (for a hidden check: sanitised, see
+    ``autograder.redact``); ``detail`` is the unsanitised message for instructors, empty when the same."""
+
+    name: str
+    hidden: bool
+    passed: bool
+    message: str = ""
+    detail: str = ""
+
+
+@dataclass
+class QuestionResult:
+    title: str
+    points: float
+    score: float
+    checks: list[CheckResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # cells of this question that raised or timed out
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+@dataclass
+class GradingResult:
+    """Per question score and checks, the notebook's problems and printed output, the protections that applied;
+    ``grade`` adds the student, the hashes that decide whether a result is up to date, and the time."""
+
+    notebook: str
+    questions: dict[str, QuestionResult] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # about the whole notebook (unreadable, a cell raised...)
+    output: str = ""  # the end of what the notebook printed while its cells ran (not used for grading)
+    protections: list[str] = field(default_factory=list)
+    total: float = 0.0
+    max_total: float = 0.0
+    seconds: float = 0.0
+    submission_hash: str | None = None
+    student: str = ""
+    assignment_hash: str = ""
+    graded_at: str = ""
+
+    @property
+    def all_passed(self) -> bool:
+        """Every check of every question passed and the notebook had no problem."""
+        return not self.problems and all(q.all_passed for q in self.questions.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GradingResult:
+        """Read a result written by ``to_dict`` (raises KeyError/TypeError if it is not one)."""
+        questions = {qid: QuestionResult(**{**q, "checks": [CheckResult(**c) for c in q["checks"]]})
+                     for qid, q in data["questions"].items()}
+        return cls(**{**data, "questions": questions})
