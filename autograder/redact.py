@@ -2,8 +2,8 @@
 
 A failed hidden check shows its name (the docstring's first line) and a message from which the grader has removed
 every array and number that came from the test: ``np.testing``'s ACTUAL/DESIRED dumps become a summary (how many
-entries differ, the shapes, the largest absolute and relative error), and any other number in the message becomes
-``…``. Integer tuples (shapes), line numbers and numbers the check's name itself states survive. The grader does this
+entries differ, the shapes, the order of magnitude of the largest absolute and relative error), and any other number in the message becomes
+``…``. Integer tuples (shapes), line and argument numbers and numbers the check's name itself states survive. The grader does this
 for every hidden check, so a test author cannot leak a hidden value by accident.
 """
 
@@ -16,7 +16,7 @@ __all__ = ["redact", "summarize_numpy_failure", "MASK"]
 MASK = "…"
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
 _SHAPE = re.compile(r"\((?:\s*\d+\s*,)*\s*\d*\s*,?\s*\)")  # (3, 16), (3,), ()
-_LINE = re.compile(r"\blines? \d+")
+_LINE = re.compile(r"\b(?:lines?|arguments?) \d+")  # where the student's code is; which argument changed
 _BRACKETS = re.compile(r"\[[^\[\]]*\]")
 _PRIVATE = 0xE000  # kept pieces are parked as Unicode private-use characters while numbers are masked
 
@@ -41,6 +41,15 @@ def _mask_numbers(text: str, allowed: set[str]) -> str:
     return re.sub(f"[{chr(_PRIVATE)}-{chr(_PRIVATE + 4095)}]", lambda m: kept[ord(m.group(0)) - _PRIVATE], text)
 
 
+def _magnitude(text: str) -> str:
+    """An error's order of magnitude only ("about 2e+03"): an exact error of a chosen answer (say zeros) would
+    give the expected value away."""
+    try:
+        return f"about {float(text.strip()):.0e}"
+    except ValueError:
+        return "(not a number)"
+
+
 def summarize_numpy_failure(message: str) -> tuple[list[str], str] | None:
     """What an ``np.testing`` assertion message says without its arrays: (facts that are safe to show: shapes,
     how many entries differ, the largest errors; the test author's own note), or None if it is not one."""
@@ -58,7 +67,7 @@ def summarize_numpy_failure(message: str) -> tuple[list[str], str] | None:
     for kind in ("absolute", "relative"):
         found = re.search(rf"Max {kind} difference(?: among violations)?: ([^\n]+)", body)
         if found:
-            facts.append(f"largest {kind} error {found.group(1).strip()}")
+            facts.append(f"largest {kind} error {_magnitude(found.group(1))}")
     if not facts:
         facts.append("the values differ from the expected ones")
     known = re.compile(r"^\s*$|Not equal to tolerance|Arrays are not|Items are not equal|Mismatched elements|"

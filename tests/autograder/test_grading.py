@@ -7,6 +7,7 @@ Every submission is the instructor's toy notebook with some cells replaced. Cell
 import csv
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from autograder.sandbox import UID_BASE
 TOY = Path(__file__).parent / "fixtures" / "toy"
 ADD, SIGMOID, LOOP_SUM = 3, 5, 7
 HONEST_SIGMOID = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))\n"
+# Digits of the toy's hidden SECRET array (tests/hidden/test_q1_add.py), of SECRET + SECRET and SECRET + 1.
+SECRET_DIGITS = ["0.7316", "41.90", "6.2831", "1234.5", "1.4632", "83.81", "12.566", "2469.1", "1.7316", "1235.5"]
+FORBIDDEN_FORMS = ["import colorsys", "from colorsys import rgb_to_hsv", "importlib.import_module('colorsys')",
+                   "__import__('colorsys')", "import colorsys as c"]
 
 
 def notebook_with(changes=None, extra=(), untag=()):
@@ -83,6 +88,18 @@ def submissions(paths):
             "os.write(channel, b'\\x00\\x00\\x00\\x05PASS!')"]),
         "huge_result": notebook_with({SIGMOID: "def sigmoid(x):\n    return np.zeros(9 * 10**6)\n"}),
         "crash_loop": notebook_with(extra=["import os\nos._exit(1)"] * 4),
+        "in_place": notebook_with({ADD: "def add(a, b):\n    a += b\n    return a\n"}),
+        "wrong_add": notebook_with({ADD: "def add(a, b):\n    return a - b\n"}),
+        "leaky_error": notebook_with({ADD: "def add(a, b):\n    raise ValueError(repr(a) + str(b.tolist()))\n"}),
+        "leaky_print": notebook_with({ADD: "def add(a, b):\n    print('inputs', a, b)\n    return a + b\n"}),
+        "forbidden": notebook_with({SIGMOID: "from colorsys import rgb_to_hsv\n" + HONEST_SIGMOID}),
+        "forbidden_forms": notebook_with(extra=[
+            "import importlib\nfor attempt in %r:\n" % FORBIDDEN_FORMS
+            + "    try:\n        exec(attempt)\n        print('imported:', attempt)\n"
+            "    except ImportError as error:\n        print('refused:', type(error).__name__)"]),
+        "fork_unbounded": notebook_with(extra=[
+            "import os, time\nfor _ in range(100):  # bounded even without a sandbox\n    if os.fork() == 0:\n"
+            "        time.sleep(30)\n        os._exit(0)"]),
         "network": notebook_with(extra=[
             "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n    print('connected')\n"
             "except OSError as error:\n    print('network failed:', error)"]),
@@ -112,6 +129,18 @@ EXPECTED = {
     "deleter": (5, {}, "delete failed: "),
     "reader": (5, {}, "read failed: "),
     "network": (5, {}, "network failed: [Errno 101] Network is unreachable"),
+    "in_place": (4.75, {"q1_add": "add changed argument 1 in place: return a new array instead"}, None),
+    "wrong_add": (4, {"q1_add": "add is wrong: 4 of 4 entries differ from the expected values; largest absolute error"},
+                  None),
+    "leaky_error": (4, {"q1_add": "your code raised ValueError: […][…] (q1_add cell \"def add(a, b):\", line 2, in add)"},
+                    None),
+    "leaky_print": (5, {}, None),
+    "forbidden": (3, {"q2_sigmoid": 'q2_sigmoid cell "from colorsys import rgb_to_hsv" raised ForbiddenImportError: '
+                                    "this assignment does not allow importing colorsys (forbidden_imports in "
+                                    "assignment.toml)"}, None),
+    "forbidden_forms": (5, {}, "refused: ForbiddenImportError"),
+    "fork_unbounded": (5, {"": "the notebook may run at most 16 processes and threads at once (the grader's "
+                               "process limit), and it reached that limit"}, None),
     "crash_loop": (0, {"": "not run: the notebook's process was restarted 3 times already",
                        "q1_add": "not run: the notebook's process was restarted 3 times already"}, None),
     "spoof": (5, {"": "sent an invalid message (the message is not valid JSON)"}, None),
@@ -223,3 +252,39 @@ def test_sandbox_records_its_protections(graded):
     assert "limits: 1024 MiB memory, 20 s CPU" in protections
     if os.geteuid() == 0:
         assert "runs as unprivileged uid" in protections and "no network" in protections
+
+
+def test_hidden_values_never_reach_students(graded):
+    """A hidden check failing with np.testing on a secret array, a student's exception or print showing the
+    hidden inputs: no digit of them in feedback or in what results/*.json shows students (the instructors' detail
+    keeps the full message)."""
+    _, paths, results, _ = graded
+    feedback = "\n".join(p.read_text() for p in (paths["out"] / "feedback").iterdir())
+    shown = "\n".join(json.dumps([r["problems"], r["output"], [c["message"] for q in r["questions"].values()
+                                                                 for c in q["checks"]]]) for r in results.values())
+    assert [d for d in SECRET_DIGITS if d in feedback or d in shown] == []
+    details = [c["detail"] for c in results["wrong_add"]["questions"]["q1_add"]["checks"] if c["detail"]]
+    assert any("DESIRED" in d for d in details), details
+
+
+def test_every_form_of_a_forbidden_import_is_refused(graded):
+    _, _, results, _ = graded
+    output = results["forbidden_forms"]["output"]
+    assert output.count("refused: ForbiddenImportError") == len(FORBIDDEN_FORMS) and "imported:" not in output
+
+
+def test_messages_name_cells_as_students_see_them(graded):
+    """No message counts cells with markdown cells ("cell 8"): a cell is its question and first line."""
+    _, _, results, _ = graded
+    texts = [m for r in results.values() for m in r["problems"] + [p for q in r["questions"].values()
+                                                                   for p in q["problems"]]]
+    assert texts and [t for t in texts if re.search(r"\bcell \d", t)] == []
+
+
+def test_feedback_keeps_messages_in_their_list_item_and_marks_the_output(graded):
+    _, paths, _, _ = graded
+    text = (paths["out"] / "feedback" / "wrong_add.md").read_text()
+    item = text.split("- FAILED (check): add([1, 2], [3, 4]) is [4, 6].")[1].split("\n- ")[0]
+    assert "Mismatched elements" in item and all(line.startswith("  ") for line in item.strip("\n").split("\n"))
+    honest = (paths["out"] / "feedback" / "honest.md").read_text()
+    assert "## What your notebook printed" in honest and "Grading did not use it" in honest

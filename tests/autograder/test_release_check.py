@@ -134,3 +134,33 @@ def test_grade_refuses_a_broken_test_file(tmp_path, capsys):
     (tmp_path / "subs").mkdir()
     assert main(["grade", str(tmp_path / "toy"), str(tmp_path / "subs"), "--out", str(tmp_path / "out")]) == 2
     assert "test_q1_add.py: the test file does not load: ModuleNotFoundError" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source, line, what", [
+    ("def f():\n    ### BEGIN SOLUTION\n    a = 1\n    ### BEGIN SOLUTION\n    b = 2\n    ### END SOLUTION\n"
+     "    secret = 3\n    ### END SOLUTION\n", 4, "inside the solution block opened on line 2"),
+    ("def f():\n    return 1\n    ### END SOLUTION\n", 3, "'### END SOLUTION' without a '### BEGIN SOLUTION'"),
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", 2, "without '### END SOLUTION'"),
+])
+def test_release_refuses_nested_or_unmatched_markers(tmp_path, capsys, source, line, what):
+    """Regression: nested markers released the lines between the inner and the outer END (``secret = 3``)."""
+    shutil.copytree(TOY, tmp_path / "toy")
+    notebook = json.loads((TOY / "toy.ipynb").read_text())
+    notebook["cells"][5]["source"] = source  # the q2_sigmoid cell
+    (tmp_path / "toy" / "toy.ipynb").write_text(json.dumps(notebook))
+    assert main(["release", str(tmp_path / "toy"), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert f'q2_sigmoid cell "def f():", line {line}: ' in error and what in error
+    assert not (tmp_path / "out" / "toy.ipynb").exists()
+    with pytest.raises(ValueError, match=f"line {line}"):
+        solution_lines(notebook)
+
+
+def test_check_text_keeps_multi_line_messages_under_their_check(tmp_path):
+    from autograder.report import check_text
+    from autograder.results import CheckResult, GradingResult, QuestionResult
+
+    failed = CheckResult("values", False, False, "first line\nsecond line")
+    result = GradingResult("nb.ipynb", {"q1": QuestionResult("Q", 1.0, 0.0, [failed])})
+    assert not result.all_passed
+    assert check_text(result).endswith("  - values: first line\n    second line")

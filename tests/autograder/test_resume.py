@@ -3,12 +3,14 @@
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from autograder.config import load_assignment
 from autograder.grade import grade
 
 TOY = Path(__file__).parent / "fixtures" / "toy"
@@ -45,3 +47,20 @@ def test_killed_grader_resumes_and_skips_what_is_graded(tmp_path):
     (subs / "student0.ipynb").write_text((TOY.parent / "toy" / "toy.ipynb").read_text() + "\n")
     summary = grade(TOY, subs, out, jobs=1, progress=False)
     assert summary["graded"] == ["student0"] and len(summary["skipped"]) == len(STUDENTS) - 1
+
+
+def test_changed_tests_are_loaded_again_in_the_same_process(tmp_path):
+    """Regression: the grader cached tests by folder, so a second run in one process used the old tests and stored
+    the stale result under the new tests' hash (never to be graded again)."""
+    assignment, subs = tmp_path / "toy", tmp_path / "subs"
+    shutil.copytree(TOY, assignment)
+    subs.mkdir()
+    shutil.copyfile(TOY / "toy.ipynb", subs / "student.ipynb")
+    assert grade(assignment, subs, tmp_path / "out", jobs=1, progress=False)["mean"] == 5
+    hidden = assignment / "tests" / "hidden" / "test_q3_loop_sum.py"
+    hidden.write_text(hidden.read_text() + "\n\ndef test_new(student):\n    assert False, 'a new check fails'\n")
+    summary = grade(assignment, subs, tmp_path / "out", jobs=1, progress=False)
+    assert summary["graded"] == ["student"]
+    result = json.loads((tmp_path / "out" / "results" / "student.json").read_text())
+    assert result["questions"]["q3_loop_sum"]["score"] == 2 * 3 / 4  # the new check counts
+    assert result["assignment_hash"] == load_assignment(assignment).fingerprint()
