@@ -4,13 +4,20 @@ Device-agnostic: code follows the model's device, and ``pick_device`` chooses CU
 MPS, then the CPU. Every module lists its public names in ``__all__``; they are re-exported here.
 """
 
-from . import attacks, augment, device, init_stats, interpret, loaders, models, train, transfer
+from . import attacks, augment, compare, device, init_stats, interpret, loaders, models, summary, train, transfer
+from . import attribution, representations, robustness, sanity
 from .attacks import *  # noqa: F401,F403
+from .attribution import *  # noqa: F401,F403
 from .augment import *  # noqa: F401,F403
+from .compare import *  # noqa: F401,F403
 from .device import *  # noqa: F401,F403
 from .init_stats import *  # noqa: F401,F403
 from .interpret import *  # noqa: F401,F403
 from .loaders import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
+from .summary import *  # noqa: F401,F403
+from .representations import *  # noqa: F401,F403
+from .robustness import *  # noqa: F401,F403
+from .sanity import *  # noqa: F401,F403
 from .train import *  # noqa: F401,F403
 from .transfer import *  # noqa: F401,F403
