@@ -1,8 +1,9 @@
 """Data sets that work offline, and loaders for the real ones when a network is there.
 
 Offline: ``load_digits`` (scikit-learn's bundled 8x8 digits), ``load_fashion_mnist`` (the real
-Fashion-MNIST, installed by Debian's ``dataset-fashion-mnist`` package), ``make_shapes`` (generated
-shapes with masks) and ``sample_image`` (images bundled with scikit-image and matplotlib).
+Fashion-MNIST, installed by Debian's ``dataset-fashion-mnist`` package), ``load_shapes`` (generated
+shapes; ``make_shapes`` gives them with their masks) and ``sample_image`` (images bundled with
+scikit-image and matplotlib).
 Online: ``load_mnist`` and ``load_cifar10`` through torchvision.
 
 Every loader of a labelled data set returns the same ``Split``.
@@ -29,6 +30,7 @@ __all__ = [
     "load_digits",
     "load_fashion_mnist",
     "load_mnist",
+    "load_shapes",
     "make_shapes",
     "sample_image",
 ]
@@ -132,6 +134,17 @@ def make_shapes(
         images[i, 0] = np.clip(image, 0.0, 1.0)
         masks[i] = mask
     return Shapes(images, labels, masks, kinds)
+
+
+def load_shapes(n_train: int = 2000, n_test: int = 500, size: int = 28, seed: int = 0, **kwargs) -> Split:
+    """Generated shapes (``make_shapes``) as a ``Split`` like every other loader: ``x: (N, 1, size, size)``.
+
+    The test set comes from ``seed + 1``, so no test image repeats a training image. Other keywords
+    (``kinds``, ``noise``) go to ``make_shapes``; call ``make_shapes`` itself when the masks are needed.
+    """
+    train = make_shapes(n_train, size=size, seed=seed, **kwargs)
+    test = make_shapes(n_test, size=size, seed=seed + 1, **kwargs)
+    return Split(train.images, train.labels, test.images, test.labels, train.class_names)
 
 
 # Images that ship inside scikit-image (no download) and matplotlib.

@@ -1,16 +1,24 @@
 """Figures used by the chapters, so that plotting code stays out of the book's cells.
 
-Only matplotlib. A function that draws one panel takes an optional ``ax`` and returns the Axes it
-drew on; one that lays out several panels returns the Figure.
+Only matplotlib. Every function takes an optional ``ax`` and returns what its docstring says: a
+function that draws one panel takes one Axes and returns it; one that draws several panels takes a
+sequence of Axes (as many as it has panels; an array from ``plt.subplots`` will do) and returns the
+Figure, or for ``plot_history`` the Axes. Without ``ax`` a function makes its own figure.
+Pooling modes are spelled as everywhere in the package: "max" and "avg" (``cnncourse.pooling``).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
+from cnncourse.history import History
+
 from cnncourse.numpy.autograd import Value, trace
+from cnncourse.pooling import check_pooling
 
 __all__ = [
     "draw_graph",
@@ -106,6 +114,17 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (5, 4)) -> Axes:
     return ax if ax is not None else plt.subplots(figsize=figsize)[1]
 
 
+def _panels(ax, n: int, nrows: int, ncols: int, figsize: tuple[float, float], **subplots) -> tuple[plt.Figure, np.ndarray]:
+    """The Figure and a flat array of ``n`` or more Axes: the caller's ``ax`` or a new ``nrows x ncols`` grid."""
+    if ax is None:
+        fig, grid = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **subplots)
+        return fig, grid.ravel()
+    axes = np.asarray(ax, dtype=object).ravel()
+    if len(axes) < n or not all(isinstance(a, Axes) for a in axes):
+        raise ValueError(f"ax must be a sequence of at least {n} matplotlib Axes, got {ax!r}")
+    return axes[0].figure, axes
+
+
 def show_images(
     images: np.ndarray,
     titles: list[str] | None = None,
@@ -114,8 +133,10 @@ def show_images(
     suptitle: str | None = None,
     size: float = 1.4,
     symmetric: bool = False,
+    ax=None,
 ):
-    """A grid of images: ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H, W, 3)``; returns the Figure.
+    """A grid of images: ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, H, W, 3)``, on ``ax`` (N Axes) or a
+    new ``ncols``-wide grid; returns the Figure.
 
     ``symmetric`` puts zero at the middle of the colour map with one scale for all images, so
     that signed images such as filters can be compared (pair it with a diverging ``cmap``).
@@ -130,16 +151,17 @@ def show_images(
     nrows = -(-n // ncols)
     m = np.abs(images).max()
     limits = {"vmin": -m, "vmax": m} if symmetric else {}
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
+    fig, axes = _panels(ax, n, nrows, ncols, (size * ncols, size * nrows + (0.4 if suptitle else 0)))
+    for i, panel in enumerate(axes):
+        panel.axis("off")
         if i < n:
-            ax.imshow(images[i], cmap=cmap if images[i].ndim == 2 else None, **limits)
+            panel.imshow(images[i], cmap=cmap if images[i].ndim == 2 else None, **limits)
             if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=9)
+                panel.set_title(str(titles[i]), fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
+    if ax is None:
+        fig.tight_layout()
     return fig
 
 
@@ -190,11 +212,18 @@ def plot_orientation_histograms(image: np.ndarray, features: np.ndarray, cell_si
     return ax
 
 
-def plot_history(history, metrics: tuple[str, ...] = ("loss", "acc"), axes=None, label: str = ""):
-    """Learning curves from a History with ``train_loss``, ``val_loss``, ``train_acc``, ``val_acc`` lists."""
-    if axes is None:
-        _, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5))
-    axes = np.atleast_1d(axes)
+def plot_history(history: History, metrics: tuple[str, ...] = ("loss", "acc"), ax=None, label: str = "",
+                 axes=None) -> np.ndarray:
+    """Learning curves of a ``cnncourse.history.History`` (from either ``fit``), one panel per metric
+    (``"loss"``, ``"acc"``, or any field ``train_<m>``/``val_<m>``), on ``ax`` (one Axes per metric) or a
+    new row of panels; returns the array of Axes, so a second run can be drawn on the same panels.
+
+    ``axes=`` is the old name of ``ax`` (deprecated).
+    """
+    if axes is not None:
+        warnings.warn("plot_history(axes=...) is now plot_history(ax=...)", DeprecationWarning, stacklevel=2)
+        ax = axes if ax is None else ax
+    _, axes = _panels(ax, len(metrics), 1, len(metrics), (5 * len(metrics), 3.5))
     for ax, metric in zip(axes, metrics):
         for split in ("train", "val"):
             values = getattr(history, f"{split}_{metric}", None)
@@ -232,50 +261,54 @@ def plot_decision_boundary(predict, X: np.ndarray, y: np.ndarray, ax: Axes | Non
     return ax
 
 
-def plot_convolution(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0, title: str = ""):
-    """Input, kernel and output of a single-channel convolution side by side; returns the Figure."""
+def plot_convolution(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0, title: str = "",
+                     ax=None) -> plt.Figure:
+    """Input, kernel and output of a single-channel convolution side by side, on ``ax`` (3 Axes) or a
+    new row; returns the Figure."""
     from cnncourse.numpy.functional import conv2d
 
     image = np.asarray(image, dtype=np.float32)
     kernel = np.asarray(kernel, dtype=np.float32)
     out = conv2d(image[None, None], kernel[None, None], None, stride, padding)[0, 0]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), gridspec_kw={"width_ratios": [4, 1.3, 4]})
+    fig, axes = _panels(ax, 3, 1, 3, (11, 3.8), gridspec_kw={"width_ratios": [4, 1.3, 4]})
     axes[0].imshow(image, cmap="gray")
     axes[0].set_title(f"input {image.shape[0]}x{image.shape[1]}")
     show_matrix(kernel, ax=axes[1], fmt="{:.2g}", cmap="RdBu_r", title="kernel")
     axes[2].imshow(out, cmap="gray")
     axes[2].set_title(f"output {out.shape[0]}x{out.shape[1]} (stride {stride}, padding {padding})")
-    for ax in axes[[0, 2]]:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    for panel in axes[[0, 2]]:
+        panel.set_xticks([])
+        panel.set_yticks([])
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    if ax is None:
+        fig.tight_layout()
     return fig
 
 
-def plot_pooling_shift(image: np.ndarray, mode: str = "max", kernel_size: int = 2, stride: int = 2, shift: int = 1):
+def plot_pooling_shift(image: np.ndarray, mode: str = "max", kernel_size: int = 2, stride: int = 2, shift: int = 1,
+                       ax=None) -> plt.Figure:
     """An image, its pooled map, and which pooled values change when the image moves right by ``shift``.
 
-    image: (H, W), padded by 2 pixels first so that the shift stays inside. Returns the Figure.
+    image: (H, W), padded by 2 pixels first so that the shift stays inside. ``mode`` is "max" or "avg".
+    Draws on ``ax`` (3 Axes) or a new row; returns the Figure.
     """
     from cnncourse.numpy.functional import avg_pool2d, max_pool2d
 
-    if mode not in ("max", "average"):
-        raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
-    pool = max_pool2d if mode == "max" else avg_pool2d
+    pool = max_pool2d if check_pooling(mode, "mode") == "max" else avg_pool2d
     padded = np.pad(np.asarray(image, dtype=np.float32), 2)[None, None]
     before = pool(padded, kernel_size, stride)[0, 0]
     after = pool(np.roll(padded, shift, axis=3), kernel_size, stride)[0, 0]
     changed = ~np.isclose(before, after)
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
-    for ax, a, title in [(axes[0], padded[0, 0], "input (padded by 2)"),
-                         (axes[1], before, f"{mode} pool {kernel_size}x{kernel_size}, stride {stride}"),
-                         (axes[2], changed, f"{changed.sum()} of {changed.size} changed by a shift of {shift} (white)")]:
-        ax.imshow(a, cmap="gray")
-        ax.set_title(title, fontsize=10)
-        ax.axis("off")
-    fig.tight_layout()
+    fig, axes = _panels(ax, 3, 1, 3, (10, 3.4))
+    for panel, a, title in [(axes[0], padded[0, 0], "input (padded by 2)"),
+                            (axes[1], before, f"{mode} pool {kernel_size}x{kernel_size}, stride {stride}"),
+                            (axes[2], changed, f"{changed.sum()} of {changed.size} changed by a shift of {shift} (white)")]:
+        panel.imshow(a, cmap="gray")
+        panel.set_title(title, fontsize=10)
+        panel.axis("off")
+    if ax is None:
+        fig.tight_layout()
     return fig
 
 
@@ -306,13 +339,14 @@ def plot_hidden_space(hidden: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
     return ax
 
 
-def plot_filter_bank(image: np.ndarray, kernels: dict, padding: int = 1):
+def plot_filter_bank(image: np.ndarray, kernels: dict, padding: int = 1, ax=None) -> plt.Figure:
     """Each kernel's response to one grayscale image, with colour scales that can be compared.
 
     image: (H, W) in [0, 1]; kernels: name -> (k, k) array. Kernels whose entries sum to 1
     (identity, sharpening, blurs) keep the image's brightness, so their outputs share the
     original's grey scale, clipped to [0, 1]; kernels that sum to 0 (edge detectors) share one
-    symmetric scale centred on zero. Returns the Figure (the original is the last panel).
+    symmetric scale centred on zero. Draws on ``ax`` (one Axes per kernel and one more) or a new
+    grid; returns the Figure (the original is the last panel).
     """
     from cnncourse.numpy.functional import conv2d
 
@@ -326,18 +360,19 @@ def plot_filter_bank(image: np.ndarray, kernels: dict, padding: int = 1):
     n = len(outs) + 1
     ncols = min(4, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 3.1 * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, (name, out) in zip(axes.flat, outs.items()):
+    fig, axes = _panels(ax, n, nrows, ncols, (3 * ncols, 3.1 * nrows))
+    for panel in axes:
+        panel.axis("off")
+    for panel, (name, out) in zip(axes, outs.items()):
         if name in signed:
-            ax.imshow(out, cmap="RdBu_r", vmin=-edge_max, vmax=edge_max)
+            panel.imshow(out, cmap="RdBu_r", vmin=-edge_max, vmax=edge_max)
         else:
-            ax.imshow(np.clip(out, 0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(name, fontsize=10)
-    axes.flat[len(outs)].imshow(image, cmap="gray", vmin=0, vmax=1)
-    axes.flat[len(outs)].set_title("original", fontsize=10)
-    fig.tight_layout()
+            panel.imshow(np.clip(out, 0, 1), cmap="gray", vmin=0, vmax=1)
+        panel.set_title(name, fontsize=10)
+    axes[len(outs)].imshow(image, cmap="gray", vmin=0, vmax=1)
+    axes[len(outs)].set_title("original", fontsize=10)
+    if ax is None:
+        fig.tight_layout()
     return fig
 
 

@@ -20,6 +20,7 @@ from cnncourse.numpy.autograd import Value
 from cnncourse.numpy.features import gradient_histograms
 from cnncourse.numpy.filters import KERNELS
 from cnncourse.numpy.functional import sigmoid
+from cnncourse.pooling import POOLING_MODES
 from cnncourse.plot import (draw_graph, plot_convolution, plot_decision_boundary, plot_orientation_histograms,
                             plot_pooling_shift)
 
@@ -179,7 +180,7 @@ def pool_explorer(images: np.ndarray) -> FigureDemo:
 
     return FigureDemo(draw, {
         "index": widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image"),
-        "mode": widgets.ToggleButtons(options=["max", "average"], description="pooling"),
+        "mode": widgets.ToggleButtons(options=list(POOLING_MODES), description="pooling"),
         "kernel_size": widgets.IntSlider(value=2, min=1, max=4, description="window"),
         "stride": widgets.IntSlider(value=2, min=1, max=4, description="stride"),
         "shift": widgets.IntSlider(value=1, min=0, max=4, description="shift"),

@@ -16,6 +16,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import erf
 
+# The input checks are shared by every NumPy module (_checks); private names here, as before.
+from ._checks import IntPair, Pair
+from ._checks import as_float_array as _as_float_array
+from ._checks import check_4d as _check_4d
+from ._checks import check_int as _check_int
+from ._checks import pair as _pair
+
 __all__ = [
     "sigmoid",
     "tanh",
@@ -42,50 +49,11 @@ __all__ = [
     "avg_pool2d",
 ]
 
-Pair = tuple[int, int]
-IntPair = int | Pair  # what kernel_size, stride and padding accept
-
-# Size of the column-gradient block conv2d_backward works on at a time (see there).
+# Size of the block of columns conv2d_backward works on at a time (see _images_per_chunk).
 _CHUNK_BYTES = 4 * 2**20
 
 
 # ----------------------------------------------------------------------------- input checks
-
-
-def _as_float_array(x: np.ndarray, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a floating array; integers and booleans become float64 explicitly."""
-    x = np.asarray(x)
-    if x.dtype.kind == "f":
-        return x
-    if x.dtype.kind in "iub":
-        return x.astype(np.float64)
-    raise TypeError(f"{name} must be an array of real numbers, got dtype {x.dtype}")
-
-
-def _check_4d(x: np.ndarray, name: str = "x") -> np.ndarray:
-    x = _as_float_array(x, name)
-    if x.ndim != 4:
-        raise ValueError(f"{name} must be 4-D (N, C, H, W), got shape {x.shape}")
-    return x
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    # bool is an int in Python, but stride=True is a bug, not a stride of 1.
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _pair(value: IntPair, name: str, minimum: int) -> Pair:
-    """Turn an int or an (h, w) pair into a checked (h, w) tuple."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair (h, w), got {value!r}")
-        return _check_int(value[0], name, minimum), _check_int(value[1], name, minimum)
-    v = _check_int(value, name, minimum)
-    return v, v
 
 
 def _geometry(kernel_size: IntPair, stride: IntPair, padding: IntPair) -> tuple[Pair, ...]:

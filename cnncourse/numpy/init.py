@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from ._checks import Seed, positive_int
+
 __all__ = [
     "fan_in_and_fan_out",
     "he_normal",
@@ -22,9 +24,6 @@ __all__ = [
     "xavier_normal",
     "xavier_uniform",
 ]
-
-Seed = int | np.random.Generator | None
-
 
 def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     """Return (fan_in, fan_out) of a weight of `shape`, as ``torch.nn.init`` computes them.
@@ -39,40 +38,35 @@ def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive_field, shape[0] * receptive_field
 
 
-def _check_fan(name: str, fan: int) -> None:
-    if fan <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {fan}")
-
-
-def he_normal(shape: tuple[int, ...], fan_in: int, rng: Seed = None, dtype=np.float32) -> np.ndarray:
+def he_normal(shape: tuple[int, ...], fan_in: int, seed: Seed = None, dtype=np.float32) -> np.ndarray:
     """Normal weights with std sqrt(2 / fan_in) (He et al. 2015), for layers followed by ReLU."""
-    _check_fan("fan_in", fan_in)
+    positive_int(fan_in, "fan_in")
     std = math.sqrt(2.0 / fan_in)
-    return (np.random.default_rng(rng).standard_normal(shape) * std).astype(dtype)
+    return (np.random.default_rng(seed).standard_normal(shape) * std).astype(dtype)
 
 
-def he_uniform(shape: tuple[int, ...], fan_in: int, rng: Seed = None, dtype=np.float32) -> np.ndarray:
+def he_uniform(shape: tuple[int, ...], fan_in: int, seed: Seed = None, dtype=np.float32) -> np.ndarray:
     """Uniform weights on [-b, b] with b = sqrt(6 / fan_in): the same variance 2 / fan_in as he_normal."""
-    _check_fan("fan_in", fan_in)
+    positive_int(fan_in, "fan_in")
     bound = math.sqrt(6.0 / fan_in)
-    return np.random.default_rng(rng).uniform(-bound, bound, size=shape).astype(dtype)
+    return np.random.default_rng(seed).uniform(-bound, bound, size=shape).astype(dtype)
 
 
 def xavier_normal(
-    shape: tuple[int, ...], fan_in: int, fan_out: int, rng: Seed = None, dtype=np.float32
+    shape: tuple[int, ...], fan_in: int, fan_out: int, seed: Seed = None, dtype=np.float32
 ) -> np.ndarray:
     """Normal weights with std sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio 2010), for tanh/sigmoid."""
-    _check_fan("fan_in", fan_in)
-    _check_fan("fan_out", fan_out)
+    positive_int(fan_in, "fan_in")
+    positive_int(fan_out, "fan_out")
     std = math.sqrt(2.0 / (fan_in + fan_out))
-    return (np.random.default_rng(rng).standard_normal(shape) * std).astype(dtype)
+    return (np.random.default_rng(seed).standard_normal(shape) * std).astype(dtype)
 
 
 def xavier_uniform(
-    shape: tuple[int, ...], fan_in: int, fan_out: int, rng: Seed = None, dtype=np.float32
+    shape: tuple[int, ...], fan_in: int, fan_out: int, seed: Seed = None, dtype=np.float32
 ) -> np.ndarray:
     """Uniform weights on [-b, b] with b = sqrt(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out)."""
-    _check_fan("fan_in", fan_in)
-    _check_fan("fan_out", fan_out)
+    positive_int(fan_in, "fan_in")
+    positive_int(fan_out, "fan_out")
     bound = math.sqrt(6.0 / (fan_in + fan_out))
-    return np.random.default_rng(rng).uniform(-bound, bound, size=shape).astype(dtype)
+    return np.random.default_rng(seed).uniform(-bound, bound, size=shape).astype(dtype)

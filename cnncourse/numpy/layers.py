@@ -18,8 +18,11 @@ input is converted to float64, as ``functional`` does.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import erf
 
 from . import functional as F
+from ..activations import activation_spec
+from ._checks import IntPair, Seed, as_float_array, check_4d, float_dtype, positive_int
 from .init import fan_in_and_fan_out, he_normal, xavier_uniform
 
 __all__ = [
@@ -38,6 +41,9 @@ __all__ = [
     "Sigmoid",
     "Tanh",
     "Swish",
+    "ELU",
+    "GELU",
+    "make_activation",
     "Dropout",
     "BatchNorm1d",
     "BatchNorm2d",
@@ -45,34 +51,15 @@ __all__ = [
     "Residual",
 ]
 
-Seed = int | np.random.Generator | None
-IntPair = int | tuple[int, int]
-
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _float_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating type such as np.float32, got {dtype}")
-    return dtype
+def _check_input_4d(x: np.ndarray, layer: str) -> np.ndarray:
+    return check_4d(x, f"{layer} input")
 
 
-def _positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _check_4d(x: np.ndarray, layer: str) -> np.ndarray:
-    x = F._as_float_array(x)
-    if x.ndim != 4:
-        raise ValueError(f"{layer} expected input of shape (N, C, H, W) with 4 dimensions, got shape {x.shape}")
-    return x
-
-
-def _init_weight(init: str, shape: tuple[int, ...], seed: Seed, dtype: np.dtype) -> np.ndarray:
+def _initial_weight(init: str, shape: tuple[int, ...], seed: Seed, dtype: np.dtype) -> np.ndarray:
     fan_in, fan_out = fan_in_and_fan_out(shape)
     if init == "he":
         return he_normal(shape, fan_in, seed, dtype)
@@ -169,7 +156,7 @@ class Layer:
         return self._cache
 
     def _dout(self, dout: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        dout = F._as_float_array(dout, "dout")
+        dout = as_float_array(dout, "dout")
         if dout.shape != shape:
             raise ValueError(f"{type(self).__name__}.backward expected dout of the output's shape {shape}, "
                              f"got {dout.shape}")
@@ -240,15 +227,15 @@ class Linear(Layer):
         dtype=np.float32,
     ) -> None:
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features")
-        self.out_features = _positive_int(out_features, "out_features")
-        dtype = _float_dtype(dtype)
-        self._add_param("W", _init_weight(init, (self.out_features, self.in_features), seed, dtype))
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        dtype = float_dtype(dtype)
+        self._add_param("W", _initial_weight(init, (self.out_features, self.in_features), seed, dtype))
         if bias:
             self._add_param("b", np.zeros(self.out_features, dtype=dtype))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear expected input with {self.in_features} features (N, {self.in_features}), got {x.shape}"
@@ -289,20 +276,20 @@ class Conv2d(Layer):
         dtype=np.float32,
     ) -> None:
         super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
         kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
-        self.kernel_size = (_positive_int(kh, "kernel_size"), _positive_int(kw, "kernel_size"))
+        self.kernel_size = (positive_int(kh, "kernel_size"), positive_int(kw, "kernel_size"))
         self.stride = stride
         self.padding = padding
-        dtype = _float_dtype(dtype)
+        dtype = float_dtype(dtype)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
-        self._add_param("W", _init_weight(init, shape, seed, dtype))
+        self._add_param("W", _initial_weight(init, shape, seed, dtype))
         if bias:
             self._add_param("b", np.zeros(self.out_channels, dtype=dtype))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _check_4d(x, "Conv2d")
+        x = _check_input_4d(x, "Conv2d")
         if x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Conv2d expected {self.in_channels} input channels, got {x.shape[1]} (input shape {x.shape})"
@@ -335,7 +322,7 @@ class _Pool2d(Layer):
         self.stride = stride
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out, self._cache = self._forward(_check_4d(x, type(self).__name__), self.kernel_size, self.stride)
+        out, self._cache = self._forward(_check_input_4d(x, type(self).__name__), self.kernel_size, self.stride)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -358,7 +345,7 @@ class GlobalAvgPool2d(Layer):
     """Average of each feature map: x (N, C, H, W) -> (N, C), as used at the end of ResNet."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _check_4d(x, "GlobalAvgPool2d")
+        x = _check_input_4d(x, "GlobalAvgPool2d")
         self._cache = x.shape, x.dtype
         return x.mean(axis=(2, 3))
 
@@ -373,7 +360,7 @@ class Flatten(Layer):
     """x (N, d1, d2, ...) -> (N, d1 * d2 * ...), e.g. conv features (N, C, H, W) -> (N, C*H*W)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         if x.ndim < 1:
             raise ValueError(f"Flatten expected input with a batch dimension (N, ...), got shape {x.shape}")
         self._cache = x.shape, x.dtype
@@ -391,7 +378,7 @@ class ReLU(Layer):
     """max(x, 0), any shape. The gradient passes where x > 0 and is 0 elsewhere."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         self._cache = x > 0, x.dtype
         return F.relu(x)
 
@@ -408,7 +395,7 @@ class LeakyReLU(Layer):
         self.negative_slope = negative_slope
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         self._cache = x
         return F.leaky_relu(x, self.negative_slope)
 
@@ -427,11 +414,11 @@ class PReLU(Layer):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float32) -> None:
         super().__init__()
-        self.num_parameters = _positive_int(num_parameters, "num_parameters")
-        self._add_param("alpha", np.full(self.num_parameters, init, dtype=_float_dtype(dtype)))
+        self.num_parameters = positive_int(num_parameters, "num_parameters")
+        self._add_param("alpha", np.full(self.num_parameters, init, dtype=float_dtype(dtype)))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         alpha = self._params["alpha"].astype(x.dtype, copy=False)
         if self.num_parameters > 1:
             if x.ndim < 2 or x.shape[1] != self.num_parameters:
@@ -458,7 +445,7 @@ class Sigmoid(Layer):
     """1 / (1 + exp(-x)), any shape; its derivative s * (1 - s) is at most 1/4."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = F.sigmoid(F._as_float_array(x))
+        out = F.sigmoid(as_float_array(x))
         self._cache = out
         return out
 
@@ -471,7 +458,7 @@ class Tanh(Layer):
     """tanh(x), any shape; derivative 1 - tanh(x)^2."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = F.tanh(F._as_float_array(x))
+        out = F.tanh(as_float_array(x))
         self._cache = out
         return out
 
@@ -491,7 +478,7 @@ class Swish(Layer):
         self.beta = beta
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         self._cache = x, F.sigmoid(self.beta * x)
         return F.swish(x, self.beta)
 
@@ -499,6 +486,70 @@ class Swish(Layer):
         x, s = self._saved()
         dout = self._dout(dout, x.shape, x.dtype)
         return dout * (s + self.beta * x * s * (1 - s))
+
+
+class ELU(Layer):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise (Clevert et al. 2016), any shape.
+
+    Derivative: 1 for x > 0, alpha * exp(x) = out + alpha otherwise.
+    """
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x)
+        out = F.elu(x, self.alpha)
+        self._cache = x, out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        x, out = self._saved()
+        dout = self._dout(dout, x.shape, x.dtype)
+        return dout * np.where(x > 0, 1.0, out + self.alpha).astype(x.dtype)
+
+
+class GELU(Layer):
+    """x * Phi(x), Phi the standard normal CDF (Hendrycks & Gimpel 2016), any shape; torch's exact form.
+
+    Derivative: Phi(x) + x * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi) the normal density.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x)
+        self._cache = x
+        return F.gelu(x)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        x = self._saved()
+        dout = self._dout(dout, x.shape, x.dtype)
+        cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
+        density = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+        return (dout * (cdf + x * density)).astype(x.dtype, copy=False)
+
+
+# Layer for each name of cnncourse.activations.ACTIVATIONS (the list both halves and their tests share).
+_ACTIVATION_LAYERS: dict[str, type[Layer]] = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "prelu": PReLU,
+    "elu": ELU,
+    "gelu": GELU,
+    "silu": Swish,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+}
+
+
+def make_activation(name: str) -> Layer:
+    """A new activation layer by name: one of ``cnncourse.activations.ACTIVATIONS`` or an alias
+    ("swish" is "silu"), case-insensitive, with torch's default settings (slope 0.01, PReLU 0.25, ...).
+
+    Every call returns a fresh layer, so a learnable activation (PReLU) gets its own slope per layer.
+    ``cnncourse.torch.models.make_activation`` takes the same names.
+    """
+    return _ACTIVATION_LAYERS[activation_spec(name).name]()
 
 
 # ----------------------------------------------------------------------------- regularisation and normalisation
@@ -520,7 +571,7 @@ class Dropout(Layer):
         self.rng = np.random.default_rng(seed)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         if not self.training:
             self._cache = x, None
             return x
@@ -549,12 +600,12 @@ class _BatchNorm(Layer):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float32) -> None:
         super().__init__()
-        self.num_features = _positive_int(num_features, "num_features")
+        self.num_features = positive_int(num_features, "num_features")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be in [0, 1], got {momentum}")
         self.eps = eps
         self.momentum = momentum
-        dtype = _float_dtype(dtype)
+        dtype = float_dtype(dtype)
         self._add_param("gamma", np.ones(self.num_features, dtype=dtype))
         self._add_param("beta", np.zeros(self.num_features, dtype=dtype))
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
@@ -562,7 +613,7 @@ class _BatchNorm(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         name = type(self).__name__
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         if x.ndim != self.input_ndim or x.shape[1] != self.num_features:
             raise ValueError(f"{name} expected input {self.input_layout} with C = {self.num_features} "
                              f"features, got shape {x.shape}")
@@ -632,11 +683,11 @@ class LocalResponseNorm(Layer):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
-        self.size = _positive_int(size, "size")
+        self.size = positive_int(size, "size")
         self.alpha, self.beta, self.k = alpha, beta, k
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         if x.ndim < 3:
             raise ValueError(f"LocalResponseNorm expected input (N, C, ...) with at least 3 dimensions, "
                              f"got shape {x.shape}")
@@ -680,7 +731,7 @@ class Residual(Layer):
         return children
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = F._as_float_array(x)
+        x = as_float_array(x)
         out = self.branch.forward(x)
         skip = x if self.shortcut is None else self.shortcut.forward(x)
         if out.shape != skip.shape:

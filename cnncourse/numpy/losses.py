@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import as_float_array
+
 from . import functional as F
 
 __all__ = [
@@ -21,13 +23,6 @@ __all__ = [
 _PROB_EPS = 1e-12
 
 
-def _as_float(a, name: str) -> np.ndarray:
-    a = np.asarray(a)
-    if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    return a if np.issubdtype(a.dtype, np.floating) else a.astype(np.float64)
-
-
 def _check_same_shape(pred: np.ndarray, target: np.ndarray, pred_name: str) -> None:
     if pred.shape != target.shape:
         raise ValueError(f"{pred_name} and target must have the same shape, got {pred.shape} and {target.shape}")
@@ -39,7 +34,7 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     logits: (N, C) unnormalised class scores; y: (N,) integer labels in [0, C).
     Returns (loss, dlogits) with dlogits: (N, C) = (softmax(logits) - onehot(y)) / N.
     """
-    logits = _as_float(logits, "logits")
+    logits = as_float_array(logits, "logits")
     y = np.asarray(y)
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (N, C), got {logits.shape}")
@@ -61,7 +56,7 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
 
 def mse_loss(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean squared error over all elements. pred, target: same shape. Returns (loss, dpred)."""
-    pred = _as_float(pred, "pred")
+    pred = as_float_array(pred, "pred")
     target = np.asarray(target, dtype=pred.dtype)
     _check_same_shape(pred, target, "pred")
     diff = pred - target
@@ -74,7 +69,7 @@ def binary_cross_entropy(prob: np.ndarray, target: np.ndarray) -> tuple[float, n
     prob, target: same shape. prob is clipped to [1e-12, 1 - 1e-12] so that log(0) never happens;
     prefer ``binary_cross_entropy_with_logits``, which needs no clipping. Returns (loss, dprob).
     """
-    prob = _as_float(prob, "prob")
+    prob = as_float_array(prob, "prob")
     target = np.asarray(target, dtype=prob.dtype)
     _check_same_shape(prob, target, "prob")
     if np.any((prob < 0) | (prob > 1)):
@@ -90,7 +85,7 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> 
     logits, target: same shape. Uses -log sigmoid(z) = max(z, 0) - z + log(1 + exp(-|z|)), which
     never overflows. Returns (loss, dlogits) with dlogits = (sigmoid(logits) - target) / size.
     """
-    logits = _as_float(logits, "logits")
+    logits = as_float_array(logits, "logits")
     target = np.asarray(target, dtype=logits.dtype)
     _check_same_shape(logits, target, "logits")
     loss = np.mean(np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits))))

@@ -7,43 +7,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 from typing import Callable
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..history import History
+from ._checks import Seed, check_examples, positive_int
 from .layers import Layer
 from .losses import softmax_cross_entropy
 
+# History is defined once, in cnncourse.history, for both fits; it is re-exported here.
 __all__ = ["History", "fit", "evaluate", "predict"]
 
 LossFn = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
 
-@dataclass
-class History:
-    """What happened in each epoch of :func:`fit`, one list entry per epoch.
-
-    ``train_loss``/``train_acc`` average over the epoch's minibatches (in training mode, while
-    the weights were still changing); ``val_*`` are measured after the epoch in evaluation mode
-    (NaN without validation data); ``lr`` is the learning rate used during the epoch. The field
-    names are those of ``cnncourse.torch``'s History, so ``cnncourse.plot.plot_history`` draws both.
-    """
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.train_loss)
-
-
 def fit(model: Layer, x_train: np.ndarray, y_train: np.ndarray, *, epochs: int, batch_size: int = 64,
           optimizer, loss_fn: LossFn = softmax_cross_entropy, x_val: np.ndarray | None = None,
-          y_val: np.ndarray | None = None, seed: int | np.random.Generator = 0, scheduler=None,
+          y_val: np.ndarray | None = None, seed: Seed = 0, scheduler=None,
           progress: bool = True) -> History:
     """Train ``model`` in place with minibatch gradient descent and return its :class:`History`.
 
@@ -59,14 +42,13 @@ def fit(model: Layer, x_train: np.ndarray, y_train: np.ndarray, *, epochs: int, 
         scheduler: e.g. ``StepLR``; its ``step()`` is called after every epoch.
         progress: show a tqdm progress bar with the running loss.
     """
-    x_train, y_train = _check_data(x_train, y_train, "x_train", "y_train")
+    x_train, y_train = check_examples(x_train, y_train, "x_train", "y_train")
     if (x_val is None) != (y_val is None):
         raise ValueError("x_val and y_val must be given together (or neither)")
     if x_val is not None:
-        x_val, y_val = _check_data(x_val, y_val, "x_val", "y_val")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    _check_batch_size(batch_size)
+        x_val, y_val = check_examples(x_val, y_val, "x_val", "y_val")
+    positive_int(epochs, "epochs")
+    positive_int(batch_size, "batch_size")
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"optimizer must have a step() method (e.g. SGD or Adam), got {type(optimizer).__name__}")
 
@@ -82,6 +64,7 @@ def fit(model: Layer, x_train: np.ndarray, y_train: np.ndarray, *, epochs: int, 
             # gradient an unbiased, independent estimate of the full gradient.
             order = rng.permutation(n)
             total_loss = total_correct = 0.0
+            start_time = time.perf_counter()
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 out = model.forward(x_train[idx])
@@ -93,6 +76,7 @@ def fit(model: Layer, x_train: np.ndarray, y_train: np.ndarray, *, epochs: int, 
                 bar.set_description(f"epoch {epoch + 1}/{epochs}", refresh=False)
                 bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
                 bar.update()
+            history.images_per_sec.append(n / (time.perf_counter() - start_time))
             history.train_loss.append(total_loss / n)
             history.train_acc.append(total_correct / n)
             if x_val is not None:
@@ -112,8 +96,8 @@ def evaluate(model: Layer, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
 
     x: (N, ...); y: (N,) labels. Batches only bound the memory; the result does not depend on them.
     """
-    x, y = _check_data(x, y, "x", "y")
-    _check_batch_size(batch_size)
+    x, y = check_examples(x, y, "x", "y")
+    positive_int(batch_size, "batch_size")
     model.eval()
     total_loss = total_correct = 0.0
     for start in range(0, len(x), batch_size):
@@ -134,7 +118,7 @@ def predict(model: Layer, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"x must hold at least one example (N, ...), got shape {x.shape}")
-    _check_batch_size(batch_size)
+    positive_int(batch_size, "batch_size")
     model.eval()
     return np.concatenate([_labels(model.forward(x[s:s + batch_size])) for s in range(0, len(x), batch_size)])
 
@@ -147,18 +131,3 @@ def _labels(out: np.ndarray) -> np.ndarray:
 
 def _num_correct(out: np.ndarray, y: np.ndarray) -> int:
     return int((_labels(out) == y.reshape(len(y))).sum())
-
-
-def _check_data(x, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim < 1 or len(x) == 0:
-        raise ValueError(f"{x_name} must hold at least one example (N, ...), got shape {x.shape}")
-    if y.ndim < 1 or len(y) != len(x):
-        raise ValueError(f"{x_name} and {y_name} must have the same length N, got {x_name} shape {x.shape} "
-                         f"and {y_name} shape {y.shape}")
-    return x, y
-
-
-def _check_batch_size(batch_size: int) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from scipy.optimize import differential_evolution
 from torch import Tensor, nn
 
-from cnncourse.torch.interpret import Images, as_images, evaluating
+from ._common import Images, as_images, evaluating
 
 __all__ = ["fgsm", "fool_linear", "one_pixel_attack", "pgd"]
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import warnings
+
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["ActivationStats", "activation_statistics", "init_weight"]
+from .models.utils import make_activation
 
-ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
+__all__ = ["ActivationStats", "activation_statistics", "fill_weight"]
 
 
 class ActivationStats(NamedTuple):
@@ -28,7 +30,7 @@ class ActivationStats(NamedTuple):
     grad_norm: np.ndarray  # Frobenius norm of the loss gradient with respect to each layer's weight
 
 
-def init_weight(weight: torch.Tensor, init: str, generator: torch.Generator | None = None) -> torch.Tensor:
+def fill_weight(weight: torch.Tensor, init: str, generator: torch.Generator | None = None) -> torch.Tensor:
     """Fill a linear ``weight: (out, in)`` in place by the scheme ``init``; returns it.
 
     ``init`` is ``"xavier"`` (normal, std ``sqrt(2 / (fan_in + fan_out))``), ``"he"`` (normal, std
@@ -70,13 +72,11 @@ def activation_statistics(
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
     if not isinstance(width, int) or width < 1:
         raise ValueError(f"width must be a positive integer, got {width!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    act = ACTIVATIONS[activation]
+    act = make_activation(activation)  # any name of cnncourse.activations.ACTIVATIONS
     generator = torch.Generator().manual_seed(seed)
     layers = [nn.Linear(width, width, bias=False) for _ in range(depth)]
     for layer in layers:
-        init_weight(layer.weight, init, generator)
+        fill_weight(layer.weight, init, generator)
 
     h = torch.randn(n, width, generator=generator)
     outputs = []
@@ -89,3 +89,11 @@ def activation_statistics(
         std=np.array([o.std().item() for o in outputs]),
         grad_norm=np.array([layer.weight.grad.norm().item() for layer in layers]),
     )
+
+
+def __getattr__(name: str):
+    # init_weight was renamed fill_weight: it sat beside models.init_weights, a different thing.
+    if name == "init_weight":
+        warnings.warn("cnncourse.torch.init_stats.init_weight is now fill_weight", DeprecationWarning, stacklevel=2)
+        return fill_weight
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+# Shared with attacks and the other probing modules; imported here too, so `from .interpret import as_images` works.
+from ._common import Images, LayerRef, Target, as_images, class_indices, evaluating, model_device
+
 __all__ = [
     "Dissection",
     "class_model",
@@ -34,53 +37,8 @@ __all__ = [
     "saliency",
 ]
 
-Layer = str | nn.Module
-Images = Tensor | np.ndarray
-Target = int | Sequence[int] | Tensor | None
-
-
-@contextlib.contextmanager
-def evaluating(model: nn.Module) -> Iterator[nn.Module]:
-    """Run ``model`` in eval mode inside the block, then restore its train/eval mode."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter (CPU for a model without parameters)."""
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-def as_images(x: Images, model: nn.Module, name: str = "x") -> Tensor:
-    """``x: (N, C, H, W)`` as a float32 tensor on the model's device."""
-    x = torch.as_tensor(x, dtype=torch.float32, device=model_device(model))
-    if x.ndim != 4:
-        raise ValueError(f"{name} must be a batch of images (N, C, H, W), got shape {tuple(x.shape)}")
-    return x
-
-
-def class_indices(target: Target, logits: Tensor) -> Tensor:
-    """One class index per image: ``target`` broadcast to ``(N,)``, or the prediction if None."""
-    n, num_classes = logits.shape
-    if target is None:
-        return logits.argmax(dim=1)
-    target = torch.as_tensor(target, dtype=torch.long, device=logits.device)
-    if target.ndim == 0:
-        target = target.expand(n)
-    if target.shape != (n,):
-        raise ValueError(f"target must be an int or have shape ({n},), got shape {tuple(target.shape)}")
-    if target.min() < 0 or target.max() >= num_classes:
-        raise ValueError(f"target must lie in [0, {num_classes}), got {target.tolist()}")
-    return target
-
-
 def _named_layers(
-    model: nn.Module, layers: Layer | Sequence[Layer], arg: str = "layers"
+    model: nn.Module, layers: LayerRef | Sequence[LayerRef], arg: str = "layers"
 ) -> dict[str, nn.Module]:
     """Resolve layers given by name (as in ``model.named_modules()``) or by module object."""
     if isinstance(layers, (str, nn.Module)):
@@ -132,7 +90,7 @@ def _recording(layers: dict[str, nn.Module]) -> Iterator[dict[str, Tensor]]:
             handle.remove()
 
 
-def feature_maps(model: nn.Module, x: Images, layers: Layer | Sequence[Layer]) -> dict[str, Tensor]:
+def feature_maps(model: nn.Module, x: Images, layers: LayerRef | Sequence[LayerRef]) -> dict[str, Tensor]:
     """The activations of the given layers for a batch of images.
 
     x: (N, C, H, W). ``layers``: names as in ``model.named_modules()`` or module objects.
@@ -254,7 +212,7 @@ def grad_cam(
     model: nn.Module,
     x: Images,
     target: Target = None,
-    layer: Layer | None = None,
+    layer: LayerRef | None = None,
 ) -> Tensor:
     """Grad-CAM heatmaps (Selvaraju et al. 2017).
 
@@ -290,7 +248,7 @@ class Dissection(NamedTuple):
 
 def dissection_iou(
     model: nn.Module,
-    layer: Layer,
+    layer: LayerRef,
     images: Images,
     masks: Tensor | np.ndarray,
     quantile: float = 0.995,

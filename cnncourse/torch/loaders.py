@@ -77,16 +77,11 @@ def digits_loaders(
 def shapes_loaders(
     n_train: int = 2000, n_test: int = 500, size: int = 28, batch_size: int = 64, seed: int = 0
 ) -> tuple[DataLoader, DataLoader]:
-    """Train and test loaders over generated shapes (``make_shapes``), ``x: (B, 1, size, size)``.
+    """Train and test loaders over generated shapes (``data.load_shapes``), ``x: (B, 1, size, size)``.
 
     The two sets come from different seeds, so no test image repeats a training image.
     """
-    train = data.make_shapes(n_train, size=size, seed=seed)
-    test = data.make_shapes(n_test, size=size, seed=seed + 1)
-    return (
-        numpy_loader(train.images, train.labels, batch_size, shuffle=True, seed=seed),
-        numpy_loader(test.images, test.labels, batch_size, shuffle=False),
-    )
+    return _split_loaders(data.load_shapes(n_train, n_test, size, seed), batch_size, seed, None)
 
 
 def mnist_loaders(

@@ -64,23 +64,23 @@ def test_fans_match_torch(shape):
 def test_he_and_xavier_scales():
     shape = (200, 50, 3, 3)
     fan_in, fan_out = init.fan_in_and_fan_out(shape)
-    he = init.he_normal(shape, fan_in, rng=0)
+    he = init.he_normal(shape, fan_in, seed=0)
     assert he.dtype == np.float32
     assert he.std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.02)
     bound = np.sqrt(6 / fan_in)
-    hu = init.he_uniform(shape, fan_in, rng=0)
+    hu = init.he_uniform(shape, fan_in, seed=0)
     assert np.abs(hu).max() <= bound and np.abs(hu).max() > 0.99 * bound
     assert hu.std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.02)
-    xn = init.xavier_normal(shape, fan_in, fan_out, rng=0)
+    xn = init.xavier_normal(shape, fan_in, fan_out, seed=0)
     assert xn.std() == pytest.approx(np.sqrt(2 / (fan_in + fan_out)), rel=0.02)
-    xu = init.xavier_uniform(shape, fan_in, fan_out, rng=0, dtype=F64)
+    xu = init.xavier_uniform(shape, fan_in, fan_out, seed=0, dtype=F64)
     assert xu.dtype == F64
     assert np.abs(xu).max() <= np.sqrt(6 / (fan_in + fan_out))
     assert xu.std() == pytest.approx(np.sqrt(2 / (fan_in + fan_out)), rel=0.02)
 
 
 def test_init_is_reproducible_and_rejects_bad_fans():
-    np.testing.assert_array_equal(init.he_normal((4, 3), 3, rng=5), init.he_normal((4, 3), 3, rng=5))
+    np.testing.assert_array_equal(init.he_normal((4, 3), 3, seed=5), init.he_normal((4, 3), 3, seed=5))
     with pytest.raises(ValueError, match="fan_in must be a positive integer"):
         init.he_normal((4, 3), 0)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
@@ -403,11 +403,11 @@ def test_bad_input_errors():
         L.Linear(5, 2)(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="Conv2d expected 3 input channels, got 1"):
         L.Conv2d(3, 4, 3)(np.zeros((2, 1, 5, 5)))
-    with pytest.raises(ValueError, match=r"Conv2d expected input of shape \(N, C, H, W\) with 4 dimensions"):
+    with pytest.raises(ValueError, match=r"Conv2d input must be 4-D \(N, C, H, W\)"):
         L.Conv2d(3, 4, 3)(np.zeros((3, 5, 5)))
     with pytest.raises(ValueError, match=r"kernel_size \(5, 5\) is larger than the padded input \(4, 4\)"):
         L.Conv2d(1, 1, 5, padding=1)(np.zeros((1, 1, 2, 2)))
-    with pytest.raises(ValueError, match=r"MaxPool2d expected input of shape \(N, C, H, W\)"):
+    with pytest.raises(ValueError, match=r"MaxPool2d input must be 4-D \(N, C, H, W\)"):
         L.MaxPool2d(2)(np.zeros((4, 4)))
     with pytest.raises(ValueError, match="PReLU with 3 slopes"):
         L.PReLU(3)(np.zeros((2, 4, 5, 5)))

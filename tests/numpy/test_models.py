@@ -79,11 +79,11 @@ def test_lenet5_backward_fills_every_gradient_and_an_optimizer_step_runs():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="sizes must list at least"):
         MLP([4])
-    with pytest.raises(ValueError, match="activation must be one of"):
+    with pytest.raises(ValueError, match="unknown activation .softplus.; choose one of relu"):
         MLP([2, 2], activation="softplus")
-    with pytest.raises(ValueError, match="input_size must be 32, 28 or 8"):
+    with pytest.raises(ValueError, match=r"input_size must be one of \[8, 28, 32\], got 16"):
         LeNet5(input_size=16)
-    with pytest.raises(ValueError, match="pooling must be 'avg' or 'max'"):
+    with pytest.raises(ValueError, match="pooling must be 'max' or 'avg', got 'min'"):
         LeNet5(pooling="min")
     with pytest.raises(ValueError, match="input channels"):
         LeNet5(in_channels=3).forward(np.zeros((1, 1, 32, 32), dtype=np.float32))

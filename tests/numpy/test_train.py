@@ -126,9 +126,9 @@ def test_bad_input_raises():
     opt = SGD(model, lr=0.1)
     with pytest.raises(ValueError, match="x_train and y_train must have the same length"):
         fit(model, X_XOR, Y_XOR[:3], epochs=1, optimizer=opt)
-    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
         fit(model, X_XOR, Y_XOR, epochs=0, optimizer=opt)
-    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         fit(model, X_XOR, Y_XOR, epochs=1, batch_size=0, optimizer=opt)
     with pytest.raises(ValueError, match="x_val and y_val must be given together"):
         fit(model, X_XOR, Y_XOR, epochs=1, optimizer=opt, x_val=X_XOR)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnncourse.torch.init_stats import activation_statistics, init_weight
+from cnncourse.torch.init_stats import activation_statistics, fill_weight
 
 DEPTH, WIDTH, N = 10, 256, 256
 
@@ -45,7 +45,7 @@ def test_gradient_norms_match_autograd_of_the_same_network():
     """Rebuild the network by hand from the same seed and compare the last layer's gradient."""
     s = activation_statistics(depth=3, width=8, init="he", activation="relu", n=5, seed=3)
     g = torch.Generator().manual_seed(3)
-    weights = [init_weight(torch.empty(8, 8), "he", g).requires_grad_() for _ in range(3)]
+    weights = [fill_weight(torch.empty(8, 8), "he", g).requires_grad_() for _ in range(3)]
     h = torch.randn(5, 8, generator=g)
     for w in weights:
         h = torch.relu(h @ w.T)
@@ -57,7 +57,7 @@ def test_gradient_norms_match_autograd_of_the_same_network():
 def test_init_weight_standard_deviations():
     g = torch.Generator().manual_seed(0)
     for init, expected in [("xavier", (2 / (300 + 200)) ** 0.5), ("he", (2 / 300) ** 0.5), ("normal-0.05", 0.05)]:
-        w = init_weight(torch.empty(200, 300), init, g)
+        w = fill_weight(torch.empty(200, 300), init, g)
         assert w.std().item() == pytest.approx(expected, rel=0.02)
 
 
@@ -66,7 +66,7 @@ def test_init_weight_standard_deviations():
     [
         ({"init": "orthogonal"}, "init must be 'xavier', 'he' or 'normal-<std>'"),
         ({"init": "normal-abc"}, "needs a non-negative number"),
-        ({"activation": "gelu"}, "activation must be one of"),
+        ({"activation": "softplus"}, "unknown activation .softplus.; choose one of relu"),
         ({"depth": 0}, "depth must be a positive integer"),
         ({"width": 0}, "width must be a positive integer"),
     ],

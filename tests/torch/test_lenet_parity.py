@@ -30,7 +30,7 @@ def test_digits_variant_size_and_errors():
         lenet5(input_size=8)(torch.zeros(1, 1, 32, 32))
     with pytest.raises(ValueError, match="input_size must be one of"):
         lenet5(input_size=16)
-    with pytest.raises(ValueError, match="pooling must be 'avg' or 'max'"):
+    with pytest.raises(ValueError, match="pooling must be 'max' or 'avg', got 'median'"):
         lenet5(pooling="median")
 
 
