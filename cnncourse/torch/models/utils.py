@@ -3,32 +3,31 @@
 import torch
 from torch import nn
 
+from ...activations import ACTIVATIONS, activation_spec
+
 __all__ = ["ACTIVATIONS", "make_activation", "count_parameters", "check_input", "init_weights"]
 
-# The activations the course compares; "swish" and "silu" are the same function, x * sigmoid(x).
-ACTIVATIONS: dict[str, type[nn.Module]] = {
+# The torch module for each name of cnncourse.activations.ACTIVATIONS (the list both halves share).
+_ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
     "prelu": nn.PReLU,
-    "swish": nn.SiLU,
-    "silu": nn.SiLU,
-    "gelu": nn.GELU,
     "elu": nn.ELU,
-    "tanh": nn.Tanh,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
     "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
 }
 
 
 def make_activation(name: str) -> nn.Module:
-    """A new activation module by name: one of ``ACTIVATIONS`` (case-insensitive).
+    """A new activation module by name: one of ``ACTIVATIONS`` or an alias ("swish" is "silu"),
+    case-insensitive, with torch's default settings.
 
     Every call returns a fresh module, so a learnable activation (PReLU) gets its own slope per layer.
+    ``cnncourse.numpy.make_activation`` takes the same names and builds the same functions.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"activation must be a string, got {type(name).__name__}")
-    key = name.lower()
-    if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[key]()
+    return _ACTIVATION_MODULES[activation_spec(name).name]()
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
@@ -57,17 +56,26 @@ def check_input(
 
 
 @torch.no_grad()
-def init_weights(model: nn.Module) -> None:
-    """He initialization for convolutions (He et al. 2015), identity for batch norm.
+def init_weights(model: nn.Module, activation: str = "relu") -> None:
+    """Initialise ``model`` in place as ``cnncourse.numpy`` does: every convolution and linear weight
+    He-normal (variance 2 / fan_in, He et al. 2015) when ``activation`` is of the rectifier family,
+    Xavier-uniform (variance 2 / (fan_in + fan_out), Glorot & Bengio 2010) for tanh and sigmoid;
+    biases zero; batch norm the identity (scale 1, shift 0).
 
-    PyTorch's default convolution init has a third of He's variance, so signals shrink layer by layer in
-    a deep plain network such as VGG without batch norm; He's variance 2 / fan keeps them at scale for ReLU.
+    fan_in = C_in * kH * kW counts the inputs of one output unit, so a forward signal keeps its scale
+    layer after layer. PyTorch's default, uniform on +-1/sqrt(fan_in), has variance 1 / (3 fan_in),
+    a sixth of He's 2 / fan_in: without batch norm the signal of a deep plain network such as VGG
+    shrinks layer by layer.
     """
+    he = activation_spec(activation).init == "he"
     for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            if he:
+                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+            else:
+                nn.init.xavier_uniform_(module.weight)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.BatchNorm2d):
+        elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
