@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Adam", "LRScheduler", "StepLR", "CosineAnnealingLR"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR"]
 
 
 class Optimizer:
@@ -112,6 +112,33 @@ class Adam(Optimizer):
         p -= (self.lr / (1 - beta1**t)) * m / denom
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), as ``torch.optim.AdamW``.
+
+    Adam's L2 term ``weight_decay * p`` enters the gradient and is then divided by sqrt(v), so
+    parameters with large gradients are barely decayed. AdamW shrinks every parameter by the same
+    factor instead, p <- p - lr * weight_decay * p, and then takes the Adam step on the plain
+    gradient. torch's default weight_decay for AdamW is 0.01.
+    """
+
+    def __init__(
+        self,
+        model,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(model, lr, betas, eps, weight_decay)
+
+    def step(self) -> None:
+        grads = self.model.grads
+        for name, p in self.model.params.items():
+            if self.weight_decay:
+                p *= 1 - self.lr * self.weight_decay
+            self._update(name, p, grads[name])
+
+
 class LRScheduler:
     """Base class: sets ``optimizer.lr`` from the number of ``step()`` calls (epochs) so far."""
 
@@ -163,3 +190,104 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, epoch: int) -> float:
         return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+class LinearLR(LRScheduler):
+    """Linear warm-up: the lr grows from ``start_factor * lr`` to ``end_factor * lr`` over ``total_iters``
+    steps and stays there, as ``torch.optim.lr_scheduler.LinearLR``.
+
+    Warm-up (Goyal et al. 2017) keeps the first steps small while the weights are still random and
+    Adam's second moments are still poor estimates.
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5
+    ) -> None:
+        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
+            raise ValueError(f"start_factor must be in (0, 1] and end_factor in [0, 1], got {start_factor}, {end_factor}")
+        if total_iters < 1:
+            raise ValueError(f"total_iters must be a positive integer, got {total_iters}")
+        super().__init__(optimizer)
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        optimizer.lr = self.lr_at(0)
+
+    def lr_at(self, epoch: int) -> float:
+        fraction = min(epoch, self.total_iters) / self.total_iters
+        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * fraction)
+
+
+def _cosine_between(start: float, end: float, fraction: float) -> float:
+    """start at fraction 0, end at fraction 1, along half a cosine."""
+    return end + (start - end) * (1 + math.cos(math.pi * fraction)) / 2
+
+
+class OneCycleLR(LRScheduler):
+    """The one-cycle policy (Smith & Topin 2019), as ``torch.optim.lr_scheduler.OneCycleLR`` (two phases).
+
+    Step by step, not epoch by epoch: over the first ``pct_start * total_steps`` steps the lr rises
+    along a cosine from ``max_lr / div_factor`` to ``max_lr``, then falls along a cosine to
+    ``max_lr / div_factor / final_div_factor`` at step ``total_steps - 1``. With ``cycle_momentum``
+    the momentum (SGD) or beta1 (Adam) moves the opposite way, from ``max_momentum`` down to
+    ``base_momentum`` and back: a high lr is paired with less momentum.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float,
+        total_steps: int,
+        pct_start: float = 0.3,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        cycle_momentum: bool = True,
+        base_momentum: float = 0.85,
+        max_momentum: float = 0.95,
+    ) -> None:
+        if total_steps < 2:
+            raise ValueError(f"total_steps must be an integer >= 2, got {total_steps}")
+        if not 0 < pct_start < 1:
+            raise ValueError(f"pct_start must be in (0, 1), got {pct_start}")
+        if cycle_momentum and not (getattr(optimizer, "momentum", 0) or hasattr(optimizer, "betas")):
+            raise ValueError("cycle_momentum=True needs an optimizer with momentum > 0 or betas (Adam)")
+        super().__init__(optimizer)
+        self.initial_lr = max_lr / div_factor
+        self.max_lr, self.min_lr = max_lr, self.initial_lr / final_div_factor
+        self.total_steps = total_steps
+        self.peak_step = pct_start * total_steps - 1  # as torch: the rise ends one step early
+        self.cycle_momentum = cycle_momentum
+        self.base_momentum, self.max_momentum = base_momentum, max_momentum
+        self._set(0)
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        if self.last_epoch > self.total_steps:
+            raise ValueError(f"stepped {self.last_epoch} times, more than total_steps = {self.total_steps}")
+        self._set(self.last_epoch)
+
+    def _set(self, step: int) -> None:
+        self.optimizer.lr = self.lr_at(step)
+        if self.cycle_momentum:
+            momentum = self.momentum_at(step)
+            if hasattr(self.optimizer, "betas"):
+                self.optimizer.betas = (momentum, self.optimizer.betas[1])
+            else:
+                self.optimizer.momentum = momentum
+
+    def _phase(self, step: int) -> tuple[bool, float]:
+        """(rising?, fraction of the phase done) at ``step``."""
+        if step <= self.peak_step:
+            return True, step / self.peak_step
+        return False, (step - self.peak_step) / (self.total_steps - 1 - self.peak_step)
+
+    def lr_at(self, epoch: int) -> float:
+        rising, fraction = self._phase(epoch)
+        if rising:
+            return _cosine_between(self.initial_lr, self.max_lr, fraction)
+        return _cosine_between(self.max_lr, self.min_lr, fraction)
+
+    def momentum_at(self, step: int) -> float:
+        """The momentum (or Adam's beta1) at ``step``: high when the lr is low."""
+        rising, fraction = self._phase(step)
+        if rising:
+            return _cosine_between(self.max_momentum, self.base_momentum, fraction)
+        return _cosine_between(self.base_momentum, self.max_momentum, fraction)

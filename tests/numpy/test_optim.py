@@ -7,7 +7,7 @@ import torch.nn.functional as TF
 
 from cnncourse.numpy import layers as L
 from cnncourse.numpy.losses import softmax_cross_entropy
-from cnncourse.numpy.optim import SGD, Adam, CosineAnnealingLR, StepLR
+from cnncourse.numpy.optim import SGD, Adam, AdamW, CosineAnnealingLR, LinearLR, OneCycleLR, StepLR
 
 A = np.array([[3.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 0.5]])
 B = np.array([1.0, -2.0, 0.5])
@@ -162,3 +162,85 @@ def test_optimizer_errors():
         Adam(Quadratic(), betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="T_max must be a positive integer"):
         CosineAnnealingLR(SGD(Quadratic(), lr=0.1), T_max=0)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.05, weight_decay=0.1), dict(lr=0.02, betas=(0.8, 0.95), weight_decay=0.5)])
+def test_adamw_matches_torch(kwargs):
+    ours = our_trajectory(lambda m: AdamW(m, **kwargs), 15)
+    theirs = torch_trajectory(lambda p: torch.optim.AdamW(p, **kwargs), 15)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
+
+
+def test_adamw_decay_is_not_adam_l2():
+    """Decoupled decay and L2-in-the-gradient follow different paths once weight_decay > 0."""
+    decoupled = our_trajectory(lambda m: AdamW(m, lr=0.05, weight_decay=0.5), 10)
+    coupled = our_trajectory(lambda m: Adam(m, lr=0.05, weight_decay=0.5), 10)
+    plain = our_trajectory(lambda m: Adam(m, lr=0.05), 10)
+    assert np.abs(decoupled - coupled).max() > 1e-3
+    np.testing.assert_allclose(our_trajectory(lambda m: AdamW(m, lr=0.05, weight_decay=0.0), 10), plain)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, steps",
+    [
+        (lambda o: LinearLR(o, start_factor=0.1, total_iters=4),
+         lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=4), 9),
+        (lambda o: LinearLR(o, start_factor=0.25, end_factor=0.5, total_iters=3),
+         lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=0.5, total_iters=3), 6),
+        (lambda o: OneCycleLR(o, max_lr=1.0, total_steps=20, cycle_momentum=False),
+         lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=20, cycle_momentum=False), 20),
+        (lambda o: OneCycleLR(o, max_lr=0.4, total_steps=13, pct_start=0.25, div_factor=10, final_div_factor=100,
+                              cycle_momentum=False),
+         lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.4, total_steps=13, pct_start=0.25, div_factor=10,
+                                                       final_div_factor=100, cycle_momentum=False), 13),
+    ],
+)
+def test_warmup_and_one_cycle_match_torch(ours, theirs, steps):
+    opt = SGD(Quadratic(), lr=0.2)
+    ref_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.2)
+    scheduler, ref = ours(opt), theirs(ref_opt)
+    lrs, ref_lrs = [opt.lr], [ref_opt.param_groups[0]["lr"]]
+    for _ in range(steps - 1):
+        ref_opt.step()
+        scheduler.step()
+        ref.step()
+        lrs.append(opt.lr)
+        ref_lrs.append(ref_opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, ref_lrs, rtol=1e-9)
+    assert len(set(np.round(lrs, 12))) > 3
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_one_cycle_with_momentum_follows_torch(optimizer):
+    """The lr and the momentum (SGD) or beta1 (Adam) cycle together: same trajectory as torch."""
+    steps = 12
+    if optimizer == "sgd":
+        make_ours, make_theirs = (lambda m: SGD(m, lr=0.1, momentum=0.9, nesterov=True),
+                                  lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True))
+    else:
+        make_ours, make_theirs = lambda m: Adam(m, lr=0.1), lambda p: torch.optim.Adam(p, lr=0.1)
+    np.testing.assert_allclose(
+        our_trajectory(make_ours, steps - 1, lambda o: OneCycleLR(o, max_lr=0.3, total_steps=steps)),
+        torch_trajectory(make_theirs, steps - 1,
+                         lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.3, total_steps=steps)),
+        rtol=1e-6,
+        atol=1e-12,
+    )
+
+
+def test_one_cycle_shape_and_errors():
+    opt = SGD(Quadratic(), lr=0.1, momentum=0.9)
+    scheduler = OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=0.3, div_factor=25, final_div_factor=1e4)
+    lrs = [opt.lr] + [(scheduler.step(), opt.lr)[1] for _ in range(9)]
+    assert lrs[0] == pytest.approx(1.0 / 25) and max(lrs) == pytest.approx(1.0) and int(np.argmax(lrs)) == 2
+    assert lrs[-1] == pytest.approx(1.0 / 25 / 1e4)
+    assert opt.momentum == pytest.approx(0.95)  # back at max_momentum when the lr is lowest
+    with pytest.raises(ValueError, match="more than total_steps"):
+        scheduler.step()
+        scheduler.step()
+    with pytest.raises(ValueError, match="cycle_momentum=True needs an optimizer with momentum"):
+        OneCycleLR(SGD(Quadratic(), lr=0.1), max_lr=1.0, total_steps=10)
+    with pytest.raises(ValueError, match="pct_start must be in"):
+        OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=1.0)
+    with pytest.raises(ValueError, match="total_iters must be a positive integer"):
+        LinearLR(opt, total_iters=0)
