@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NotebookError", "Cell", "read_notebook", "write_notebook", "code_cells", "strip_solutions", "tagged_questions",
-           "solution_lines", "cell_labels", "QUESTION_TAG", "SKIP_TAG"]
+__all__ = ["NotebookError", "Cell", "read_notebook", "write_notebook", "code_cells", "strip_solutions",
+           "tagged_questions", "solution_lines", "cell_labels", "QUESTION_TAG", "SKIP_TAG"]
 
 QUESTION_TAG = "question:"
 SKIP_TAG = "skip-grading"

@@ -2,9 +2,10 @@
 
 A failed hidden check shows its name (the docstring's first line) and a message from which the grader has removed
 every array and number that came from the test: ``np.testing``'s ACTUAL/DESIRED dumps become a summary (how many
-entries differ, the shapes, the order of magnitude of the largest absolute and relative error), and any other number in the message becomes
-``…``. Integer tuples (shapes), line and argument numbers and numbers the check's name itself states survive. The grader does this
-for every hidden check, so a test author cannot leak a hidden value by accident.
+entries differ, the shapes, the order of magnitude of the largest absolute and relative error), and any other
+number in the message becomes ``…``. Integer tuples (shapes), line and argument numbers and numbers the check's name
+itself states survive. The grader does this for every hidden check, so a test author cannot leak a hidden value by
+accident.
 """
 
 from __future__ import annotations

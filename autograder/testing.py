@@ -65,7 +65,8 @@ def changed_arguments(called: Called, *args: Any, **kwargs: Any) -> list[str]:
     def same(before: Any, after: Any) -> bool:
         if isinstance(before, np.ndarray):
             after = np.asarray(after)
-            return after.shape == before.shape and bool(np.array_equal(after, before, equal_nan=before.dtype.kind in "fc"))
+            nan_equal = before.dtype.kind in "fc"
+            return after.shape == before.shape and bool(np.array_equal(after, before, equal_nan=nan_equal))
         if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
             return len(before) == len(after) and all(same(b, a) for b, a in zip(before, after))
         if isinstance(before, dict) and isinstance(after, dict):

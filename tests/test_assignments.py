@@ -1,14 +1,17 @@
 """The course's assignments, graded by the autograder as a class would be.
 
 For each folder under assignments/: the instructor's notebook earns full marks on every public and hidden
-check; the released blank notebook fails every check (so no check passes on code that does nothing); the
+check; the released blank notebook fails every check (so no check passes on code that does nothing); every common
+mistake listed in the folder's mistakes.toml loses points on its own question, with the message that names it; the
 folder follows docs/assignment-format.md; the public tests (which students get) hold no solution; and the source
 notebook runs top to bottom in a Jupyter kernel.
 """
 
 import ast
+import copy
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -21,6 +24,31 @@ from autograder.notebook import read_notebook, tagged_questions
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.parent for p in (ROOT / "assignments").glob("*/assignment.toml"))
 PUBLIC_TESTS = sorted((ROOT / "assignments").glob("*/tests/public/test_*.py"))
+
+
+def mistakes_of(root):
+    """The common mistakes an assignment's checks catch (its mistakes.toml; see the file's header)."""
+    path = root / "mistakes.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["mistakes"] if path.is_file() else []
+
+
+MISTAKES = [(root, index) for root in ASSIGNMENTS for index, _ in enumerate(mistakes_of(root))]
+
+
+def with_mistake(notebook, mistake):
+    """The notebook with one mistake made in its question's code cells (replace -> by, or append)."""
+    notebook = copy.deepcopy(notebook)
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"
+             and f"question:{mistake['question']}" in c["metadata"].get("tags", [])]
+    sources = ["".join(c["source"]) for c in cells]
+    if "append" in mistake:
+        cells[-1]["source"] = sources[-1] + "\n" + mistake["append"]
+        return notebook
+    hits = [i for i, source in enumerate(sources) if mistake["replace"] in source]
+    assert len(hits) == 1 and sources[hits[0]].count(mistake["replace"]) == 1, (
+        f"{mistake['what']}: the text to replace must occur once in the {mistake['question']} cells")
+    cells[hits[0]]["source"] = sources[hits[0]].replace(mistake["replace"], mistake["by"])
+    return notebook
 
 # Public tests are released to students, so they must not contain what a question asks them to write: expected
 # values are literals (hand-worked or computed once with the hidden tests' references and pasted), or properties.
@@ -138,6 +166,43 @@ def test_leak_check_flags_reference_code(tmp_path):
     for expected in ("helper reference_sigmoid()", "call of exp()", "line 7: a loop", "line 8: a loop",
                      "matrix product @", "call of where()"):
         assert expected in found, f"{expected!r} not flagged in:\n{found}"
+
+
+@pytest.fixture(scope="module")
+def graded_mistakes(tmp_path_factory):
+    """Per assignment (graded on first use): student "mistake_<i>" -> result, one notebook per listed mistake."""
+    graded = {}
+
+    def results(root):
+        if root not in graded:
+            tmp = tmp_path_factory.mktemp(f"{root.name}_mistakes")
+            (tmp / "subs").mkdir()
+            source = json.loads(load_assignment(root).source_notebook.read_text(encoding="utf-8"))
+            for index, mistake in enumerate(mistakes_of(root)):
+                (tmp / "subs" / f"mistake_{index:02d}.ipynb").write_text(json.dumps(with_mistake(source, mistake)))
+            summary = grade(root, tmp / "subs", tmp / "out", jobs=2, progress=False)
+            assert summary["failed"] == {}, f"the grader itself failed: {summary['failed']}"
+            graded[root] = {p.stem: json.loads(p.read_text()) for p in (tmp / "out" / "results").glob("*.json")}
+        return graded[root]
+
+    return results
+
+
+@pytest.mark.parametrize("root, index", MISTAKES,
+                         ids=[f"{r.name}-{mistakes_of(r)[i]['question']}-{i}" for r, i in MISTAKES])
+def test_each_listed_mistake_loses_points_on_its_question(graded_mistakes, root, index):
+    mistake = mistakes_of(root)[index]
+    question = graded_mistakes(root)[f"mistake_{index:02d}"]["questions"][mistake["question"]]
+    texts = [c["message"] for c in question["checks"] if not c["passed"]] + question["problems"]
+    assert question["score"] < question["points"], f"{mistake['what']}: still full marks on {mistake['question']}"
+    assert any(mistake["message"] in text for text in texts), f"{mistake['what']}: no message says so:\n" + \
+        "\n".join(texts)
+
+
+def test_readme_lists_every_mistake_the_checks_catch():
+    readme = (ROOT / "assignments" / "README.md").read_text(encoding="utf-8")
+    missing = [m["what"] for root in ASSIGNMENTS for m in mistakes_of(root) if m["what"] not in readme]
+    assert MISTAKES and missing == []
 
 
 def test_solutions_earn_full_marks(graded):

@@ -114,7 +114,8 @@ EXPECTED = {
     "invalid_json": (0, {"": "the file is not a valid notebook (invalid JSON",
                          "q2_sigmoid": "not run: the notebook could not be read"}, None),
     "no_cells": (0, {"q3_loop_sum": "no cell is tagged `question:q3_loop_sum`"}, None),
-    "infinite_loop": (3, {"q3_loop_sum": 'timed out after 3 s while running the notebook (q3_loop_sum cell "while True:")'}, None),
+    "infinite_loop": (3, {"q3_loop_sum": 'timed out after 3 s while running the notebook (q3_loop_sum cell '
+                                         '"while True:")'}, None),
     "slow_function": (3, {"q3_loop_sum": "timed out after 3 s while calling `loop_sum`"}, None),
     "memory_hog": (3, {"q2_sigmoid": "your code raised MemoryError"}, None),
     "fork_bomb": (5, {}, "forked 1"),
@@ -132,8 +133,8 @@ EXPECTED = {
     "in_place": (4.75, {"q1_add": "add changed argument 1 in place: return a new array instead"}, None),
     "wrong_add": (4, {"q1_add": "add is wrong: 4 of 4 entries differ from the expected values; largest absolute error"},
                   None),
-    "leaky_error": (4, {"q1_add": "your code raised ValueError: […][…] (q1_add cell \"def add(a, b):\", line 2, in add)"},
-                    None),
+    "leaky_error": (4, {"q1_add": "your code raised ValueError: […][…] (q1_add cell \"def add(a, b):\", line 2, "
+                                  "in add)"}, None),
     "leaky_print": (5, {}, None),
     "forbidden": (3, {"q2_sigmoid": 'q2_sigmoid cell "from colorsys import rgb_to_hsv" raised ForbiddenImportError: '
                                     "this assignment does not allow importing colorsys (forbidden_imports in "

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autograder.testing import changed_arguments
+
 
 def reference_train(X, y, max_epochs):
     w, b = np.zeros(X.shape[1]), 0.0
@@ -46,6 +48,20 @@ def test_stops_at_max_epochs_on_xor(student):
     y = np.array([-1, 1, 1, -1])
     _, _, epochs = student.train_perceptron(X, y, max_epochs=7)
     assert int(epochs) == 7, f"XOR is not separable, so all 7 passes should run; got epochs={epochs}"
+
+
+def test_inputs_are_left_unchanged(student):
+    """perceptron_step and train_perceptron leave the caller's arrays unchanged."""
+    w0, x = np.array([0.5, -1.0, 2.0]), np.array([-1.0, 1.0, -1.0])
+    called = student.perceptron_step.returning_args(w=w0.copy(), b=0.0, x=x.copy(), y=1, lr=0.5)
+    np.testing.assert_allclose(called.result[0], w0 + 0.5 * x, err_msg="w should become w + lr * y * x")
+    changed = changed_arguments(called, w=w0, b=0.0, x=x, y=1, lr=0.5)
+    assert changed == [], f"perceptron_step changed {' and '.join(changed)} in place"
+    X = np.array([[1.0, 2.0], [-1.0, -1.5], [2.0, 0.5]])
+    y = np.array([1, -1, 1])
+    called = student.train_perceptron.returning_args(X=X.copy(), y=y.copy())
+    changed = changed_arguments(called, X=X, y=y)
+    assert changed == [], f"train_perceptron changed {' and '.join(changed)} in place"
 
 
 def test_step_with_fractional_lr(student):

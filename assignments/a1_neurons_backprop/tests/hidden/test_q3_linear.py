@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autograder.testing import changed_arguments
+
 
 def numerical_grads(x, W, b, dout, h=1e-6):
     def loss():
@@ -41,6 +43,17 @@ def check_backward(student, seed, n, n_in, n_out):
     np.testing.assert_allclose(dx, dx_num, atol=1e-6)
     np.testing.assert_allclose(dW, dW_num, atol=1e-6)
     np.testing.assert_allclose(db, db_num, atol=1e-6)
+
+
+def test_inputs_are_left_unchanged(student):
+    """linear_forward and linear_backward leave x, W, b and dout unchanged."""
+    rng = np.random.default_rng(34)
+    x, W, b, dout = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2), rng.normal(size=(3, 2))
+    for name, kwargs in (("linear_forward", {"x": x, "W": W, "b": b}),
+                         ("linear_backward", {"dout": dout, "x": x, "W": W})):
+        called = getattr(student, name).returning_args(**{k: v.copy() for k, v in kwargs.items()})
+        changed = changed_arguments(called, **kwargs)
+        assert changed == [], f"{name} changed {' and '.join(changed)} in place"
 
 
 def test_backward_square_weight(student):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autograder.testing import changed_arguments
+
 
 def test_backward_4d(student):
     """relu_backward on an (N, C, H, W) array matches dout * (x > 0)."""
@@ -20,6 +22,16 @@ def test_backward_matches_numerical_gradient(student):
     h = 1e-6
     numerical = (np.maximum(x + h, 0) - np.maximum(x - h, 0)) / (2 * h) * dout
     np.testing.assert_allclose(np.asarray(student.relu_backward(dout, x)), numerical, atol=1e-6)
+
+
+def test_4d_inputs_are_left_unchanged(student):
+    """relu_forward and relu_backward leave (N, C, H, W) inputs unchanged."""
+    rng = np.random.default_rng(43)
+    x, dout = rng.normal(size=(2, 2, 3, 3)), rng.normal(size=(2, 2, 3, 3))
+    for name, kwargs in (("relu_forward", {"x": x}), ("relu_backward", {"dout": dout, "x": x})):
+        called = getattr(student, name).returning_args(**{k: v.copy() for k, v in kwargs.items()})
+        changed = changed_arguments(called, **kwargs)
+        assert changed == [], f"{name} changed {' and '.join(changed)} in place"
 
 
 def test_forward_all_negative(student):

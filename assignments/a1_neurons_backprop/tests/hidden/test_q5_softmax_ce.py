@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autograder.testing import changed_arguments
+
 
 def reference(logits, y):
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -19,6 +21,16 @@ def test_random_batch(student):
     ref_loss, ref_grad = reference(logits, y)
     assert np.isclose(float(loss), ref_loss)
     np.testing.assert_allclose(np.asarray(dlogits), ref_grad, atol=1e-12)
+
+
+def test_large_logits_are_left_unchanged(student):
+    """softmax_cross_entropy leaves a (6, 5) batch of large logits unchanged."""
+    rng = np.random.default_rng(53)
+    logits, y = rng.normal(300, 50, (6, 5)), rng.integers(0, 5, 6)
+    called = student.softmax_cross_entropy.returning_args(logits=logits.copy(), y=y.copy())
+    assert np.isclose(float(called.result[0]), reference(logits, y)[0]), "the loss is wrong on large logits"
+    changed = changed_arguments(called, logits=logits, y=y)
+    assert changed == [], f"softmax_cross_entropy changed {' and '.join(changed)} in place"
 
 
 def test_shift_invariance(student):

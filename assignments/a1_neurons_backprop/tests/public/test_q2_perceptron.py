@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autograder.testing import changed_arguments
+
 
 def separable_blobs(n, seed):
     rng = np.random.default_rng(seed)
@@ -31,6 +33,18 @@ def test_step_leaves_correct_examples_alone(student):
     w, b = student.perceptron_step(np.array([1.0, 1.0]), 0.0, np.array([1.0, 1.0]), 1)
     np.testing.assert_allclose(w, [1.0, 1.0], err_msg="the example is already correct (score 2 > 0): keep w")
     assert float(b) == 0.0, f"the example is already correct: keep b = 0, got {b}"
+
+
+def test_step_does_not_modify_w(student):
+    """perceptron_step returns a new w and leaves the caller's w and x unchanged."""
+    w, x = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    called = student.perceptron_step.returning_args(w=w, b=0.0, x=x, y=1)
+    new_w, _ = called.result
+    np.testing.assert_allclose(new_w, [1.5, 1.0], err_msg="w should become w + lr * y * x = (1.5, 1)")
+    changed = changed_arguments(called, w=w, b=0.0, x=x, y=1)
+    assert changed == [], (
+        f"perceptron_step changed its {' and '.join(changed)} in place (w += ... writes into the caller's array): "
+        "return w + lr * y * x, a new array")
 
 
 def test_step_uses_the_learning_rate(student):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autograder.testing import changed_arguments
+
 LOG_10 = 2.302585092994046
 
 # A batch of 4 examples over 3 classes and its loss and dlogits, worked out once and written down.
@@ -38,10 +40,16 @@ def test_hand_example(student):
 
 def test_large_logits_stay_finite(student):
     """Logits of 1000 give a finite loss and gradient."""
+    loss, dlogits = call(student, np.array([[1000.0, 0.0]]), np.array([0]))
+    if not (np.isfinite(loss) and np.all(np.isfinite(dlogits))):
+        raise AssertionError(f"logits (1000, 0) with label 0 gave loss={loss}: exp(1000) overflows to inf (and "
+                             "inf / inf is nan). Subtract each row's max before exponentiating")
     loss, dlogits = call(student, np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1]))
-    assert np.isfinite(loss) and np.all(np.isfinite(dlogits)), (
-        f"large logits gave loss={loss}: exp(1000) overflows. Subtract each row's max before exponentiating"
-    )
+    if not np.isfinite(loss):
+        raise AssertionError(
+            f"logits (1000, 0) with label 1 gave loss={loss}, although label 0 worked, so nothing overflows: the "
+            "probability p_1 = e^-1000 / (1 + e^-1000) rounds to 0 and log(0) = -inf. Do not take the log of the "
+            "normalised probability: compute log p_y = (s_y - max s) - log(sum_j exp(s_j - max s)) directly")
     assert np.isclose(loss, 500.0), f"the first example costs 1000 and the second 0, so the mean is 500, got {loss}"
 
 
@@ -54,6 +62,17 @@ def test_gradient_is_divided_by_batch_size(student):
     if np.allclose(dlogits, 4 * DLOGITS):
         raise AssertionError("dlogits is p - onehot(y) but the loss is a mean: divide by the batch size N")
     np.testing.assert_allclose(dlogits, DLOGITS, atol=1e-10, err_msg="dlogits = (p - onehot(y)) / N")
+
+
+def test_logits_are_left_unchanged(student):
+    """softmax_cross_entropy leaves the caller's logits and labels unchanged."""
+    logits = LOGITS.copy()
+    called = student.softmax_cross_entropy.returning_args(logits=logits, y=LABELS)
+    assert np.isclose(float(called.result[0]), LOSS), f"the loss should be {LOSS:.6f}, got {called.result[0]}"
+    changed = changed_arguments(called, logits=logits, y=LABELS)
+    assert changed == [], (
+        f"softmax_cross_entropy changed {' and '.join(changed)} in place (logits -= logits.max(...) writes into "
+        "the caller's array): write shifted = logits - logits.max(axis=1, keepdims=True), a new array")
 
 
 def test_gradient_properties(student):

@@ -20,6 +20,18 @@ def test_params_have_the_right_shapes(student):
     check_params(student.train_two_layer(X, y, hidden=8, seed=0), 8, 2, 2)
 
 
+def test_hidden_units_start_different(student):
+    """The initial weights (steps=0) differ between hidden units, so that they can learn different features."""
+    X, y = student.make_moons(60, 0.1, seed=3)
+    params = student.train_two_layer(X, y, hidden=8, seed=0, steps=0)
+    check_params(params, 8, 2, 2)
+    W1 = params["W1"]
+    assert not np.allclose(W1, W1[0]), (
+        "every hidden unit starts with the same weights (the rows of W1 are equal, for example all zero): equal "
+        "units get equal gradients and stay equal forever (symmetry), so the hidden layer acts as a single unit. "
+        "Initialise W1 randomly, for example rng.normal(0, np.sqrt(2 / fan_in), (hidden, 2))")
+
+
 def test_moons_accuracy(student):
     """Trained on 200 moons points, the network classifies at least 90% of 1,000 new points."""
     X, y = student.make_moons(200, 0.1, seed=0)

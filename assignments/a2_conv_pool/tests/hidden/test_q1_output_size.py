@@ -1,5 +1,7 @@
 """Hidden tests for question 1: a table of sizes against the formula."""
 
+import numpy as np
+
 from autograder.testing import StudentError
 
 
@@ -7,7 +9,8 @@ def test_table_of_sizes(student):
     """Sizes for many (n, kernel, stride, padding) match floor((n + 2p - k) / s) + 1."""
     cases = [(28, 3, 1, 0), (28, 3, 1, 1), (224, 7, 2, 3), (13, 3, 2, 0), (10, 4, 3, 2), (1, 1, 1, 0), (6, 6, 5, 0)]
     for n, k, s, p in cases:
-        got = int(student.conv_output_size(n, k, stride=s, padding=p))
+        got = student.conv_output_size(n, k, stride=s, padding=p)
+        assert isinstance(got, (int, np.integer)), f"conv_output_size returned a {type(got).__name__}, not an int"
         assert got == (n + 2 * p - k) // s + 1, f"conv_output_size({n}, {k}, stride={s}, padding={p}) gave {got}"
 
 

@@ -3,6 +3,8 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograder.testing import changed_arguments
+
 
 def reference_conv(x, w, b, stride, padding):
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
@@ -37,3 +39,14 @@ def test_one_by_one_kernel(student):
 def test_kernel_covers_the_padded_input(student):
     """A 5x5 kernel on a 3x3 input with padding 1 gives a single output."""
     check(student, (1, 2, 3, 3), (1, 2, 5, 5), 1, 1, seed=74)
+
+
+def test_inputs_are_left_unchanged(student):
+    """conv2d_forward_naive leaves x, w and b unchanged."""
+    rng = np.random.default_rng(75)
+    x, w, b = rng.normal(size=(2, 2, 4, 4)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
+    for name, kwargs in (("conv2d_forward_naive", {"x": x, "w": w, "b": b}),):
+        called = getattr(student, name).returning_args(**{k: np.copy(v) if isinstance(v, np.ndarray) else v
+                                                        for k, v in kwargs.items()})
+        changed = changed_arguments(called, **kwargs)
+        assert changed == [], f"{name} changed {' and '.join(changed)} in place"

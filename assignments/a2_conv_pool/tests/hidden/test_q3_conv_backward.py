@@ -3,6 +3,8 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograder.testing import changed_arguments
+
 
 def reference_conv(x, w, b, stride, padding):
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
@@ -53,3 +55,15 @@ def test_padding_two_stride_three(student):
 def test_kernel_as_large_as_padded_input(student):
     """A 4x4 kernel on a 2x2 input with padding 1: one output per image and channel."""
     check(student, 83, (2, 3, 2, 2), (2, 3, 4, 4), 1, 1)
+
+
+def test_inputs_are_left_unchanged(student):
+    """conv2d_backward_naive leaves dout, x, w and b unchanged."""
+    rng = np.random.default_rng(84)
+    x, w, b = rng.normal(size=(2, 2, 4, 4)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
+    dout = rng.normal(size=(2, 3, 4, 4))
+    for name, kwargs in (("conv2d_backward_naive", {"dout": dout, "x": x, "w": w, "b": b, "padding": 1}),):
+        called = getattr(student, name).returning_args(**{k: np.copy(v) if isinstance(v, np.ndarray) else v
+                                                        for k, v in kwargs.items()})
+        changed = changed_arguments(called, **kwargs)
+        assert changed == [], f"{name} changed {' and '.join(changed)} in place"

@@ -3,6 +3,8 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograder.testing import changed_arguments
+
 
 def reference_im2col(x, kh, kw, stride, padding):
     n_images, channels, height, width = x.shape
@@ -44,3 +46,15 @@ def test_conv2d_im2col_rectangular(student):
     expected = reference_conv(x, w, b, 2, 2)
     assert out.shape == expected.shape, f"expected {expected.shape}, got {out.shape}"
     np.testing.assert_allclose(out, expected, atol=1e-10)
+
+
+def test_inputs_are_left_unchanged(student):
+    """im2col and conv2d_im2col leave their inputs unchanged."""
+    rng = np.random.default_rng(94)
+    x, w, b = rng.normal(size=(2, 2, 5, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
+    for name, kwargs in (("im2col", {"x": x, "kh": 3, "kw": 3, "padding": 1}),
+                         ("conv2d_im2col", {"x": x, "w": w, "b": b, "padding": 1})):
+        called = getattr(student, name).returning_args(**{k: np.copy(v) if isinstance(v, np.ndarray) else v
+                                                        for k, v in kwargs.items()})
+        changed = changed_arguments(called, **kwargs)
+        assert changed == [], f"{name} changed {' and '.join(changed)} in place"

@@ -3,6 +3,8 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograder.testing import changed_arguments
+
 
 def reference_pool(x, k, s):
     return sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s].max(axis=(4, 5))
@@ -43,3 +45,14 @@ def test_backward_drops_uncovered_border(student):
     assert dx.shape == (1, 1, 5, 5)
     assert np.all(dx[0, 0, 4, :] == 0) and np.all(dx[0, 0, :, 4] == 0)
     assert np.isclose(dx.sum(), 4.0)
+
+
+def test_inputs_are_left_unchanged(student):
+    """max_pool_forward and max_pool_backward leave their inputs unchanged."""
+    rng = np.random.default_rng(104)
+    x, dout = rng.normal(size=(2, 2, 4, 4)), rng.normal(size=(2, 2, 2, 2))
+    for name, kwargs in (("max_pool_forward", {"x": x}), ("max_pool_backward", {"dout": dout, "x": x})):
+        called = getattr(student, name).returning_args(**{k: np.copy(v) if isinstance(v, np.ndarray) else v
+                                                        for k, v in kwargs.items()})
+        changed = changed_arguments(called, **kwargs)
+        assert changed == [], f"{name} changed {' and '.join(changed)} in place"

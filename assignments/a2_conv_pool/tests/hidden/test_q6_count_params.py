@@ -1,5 +1,9 @@
 """Hidden tests for question 6: LeNet-5's layers checked one by one, and VGG-16."""
 
+import copy
+
+from autograder.testing import changed_arguments
+
 
 def reference_count(layers):
     total = 0
@@ -52,3 +56,13 @@ def test_mixed_bias_flags(student):
               {"type": "linear", "in_features": 10, "out_features": 3, "bias": False}]
     got = int(student.count_params(layers))
     assert got == reference_count(layers) == 16 + 18 + 30, f"expected 16 + 18 + 30 = 64, got {got}"
+
+
+def test_layers_are_left_unchanged(student):
+    """count_params leaves the list of layers and each layer's dict unchanged."""
+    layers = [{"type": "conv2d", "in_channels": 2, "out_channels": 3, "kernel_size": 3, "bias": False},
+              {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "in_features": 12, "out_features": 2}]
+    called = student.count_params.returning_args(layers=copy.deepcopy(layers))
+    assert int(called.result) == reference_count(layers), "the count is wrong for a conv without bias and a linear"
+    changed = changed_arguments(called, layers=layers)
+    assert changed == [], "count_params changed the layers it was given (for example with layer.pop): read them only"

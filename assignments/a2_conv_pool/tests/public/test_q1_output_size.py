@@ -7,8 +7,9 @@ from autograder.testing import StudentError
 
 def size(student, *args, **kwargs):
     result = student.conv_output_size(*args, **kwargs)
-    assert np.ndim(result) == 0 and float(result) == int(result), (
-        f"conv_output_size should return an integer, got {result!r}: use // for the floor"
+    assert isinstance(result, (int, np.integer)) and not isinstance(result, bool), (
+        f"conv_output_size should return an int, got {result!r} ({type(result).__name__}): / always gives a "
+        "float in Python 3, even when it divides exactly; use // (floor division) instead"
     )
     return int(result)
 
@@ -31,6 +32,14 @@ def test_floor_when_the_stride_does_not_divide(student):
     """7x7 with a 3x3 kernel and stride 3 gives 2x2 (the floor drops the last column)."""
     got = size(student, 7, 3, stride=3)
     assert got == 2, f"(7 - 3) / 3 = 1.33 is floored to 1, plus 1 gives 2; got {got}: use // rather than round"
+
+
+def test_floor_not_round(student):
+    """7x7 with a 2x2 kernel and stride 3 gives 2x2: (7 - 2) / 3 = 1.67 is floored to 1, not rounded to 2."""
+    got = size(student, 7, 2, stride=3)
+    assert got != 3, ("(7 - 2) / 3 = 1.67 was rounded up to 2, giving 3: a window that would stick out of the "
+                      "image does not count, so take the floor with //, never round()")
+    assert got == 2, f"expected (7 - 2) // 3 + 1 = 2, got {got}"
 
 
 def test_alexnet_and_same_padding(student):

@@ -6,10 +6,21 @@ common mistake of flipping the kernel, lets the feedback say what went wrong.
 
 import numpy as np
 
+from autograder.testing import StudentError
+
 
 def check(student, x, w, b, stride, padding, expected, flipped):
-    out = np.asarray(student.conv2d_forward_naive(x, w, b, stride=stride, padding=padding))
+    pad_hint = ("did you pad every axis? np.pad(x, p) pads the image and channel axes too; pad only H and W: "
+                "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))")
+    try:
+        out = np.asarray(student.conv2d_forward_naive(x, w, b, stride=stride, padding=padding))
+    except StudentError as error:
+        if padding and "broadcast" in error.message:
+            raise AssertionError(f"your code raised {error}. With padding {padding}: {pad_hint}") from None
+        raise
     expected, flipped = np.asarray(expected, dtype=float), np.asarray(flipped, dtype=float)
+    if padding and out.ndim == 4 and out.shape[0] == x.shape[0] + 2 * padding:
+        raise AssertionError(f"your output has {out.shape[0]} images for {x.shape[0]} input images: {pad_hint}")
     if out.shape != expected.shape:
         raise AssertionError(
             f"your output has shape {out.shape}; with a {x.shape[2]}x{x.shape[3]} input, a "
@@ -22,6 +33,8 @@ def check(student, x, w, b, stride, padding, expected, flipped):
                                  "multiply w[o, c, u, v] with the pixel at offset (u, v) of the window")
         if np.allclose(out, expected - b[None, :, None, None], atol=1e-10):
             raise AssertionError("the output is missing the bias: add b[o] to every position of channel o")
+        if padding and np.allclose(out, np.broadcast_to(b[None, :, None, None], out.shape)):
+            raise AssertionError(f"every output equals the bias, so every window you read was all zeros: {pad_hint}")
         raise AssertionError(f"the values are wrong: expected\n{expected}\ngot\n{out}")
 
 

@@ -56,8 +56,28 @@ def test_no_padding_stride_one(student):
                     [[0.0, -2.0, -1.0], [1.0, 5.0, -3.0], [-4.0, 3.0, -1.0]]]]
     np.testing.assert_allclose(dw, expected_dw, atol=1e-10, err_msg="dw is wrong")
     np.testing.assert_allclose(dx, expected_dx, atol=1e-10,
-                               err_msg="dx is wrong: overlapping windows must add up (+=) in dx")
+                               err_msg="dx is wrong: each input pixel gets dout[n, o, i, j] * w[o, c, u, v] from every "
+                                       "window over it and from every output channel o, all added up")
     np.testing.assert_allclose(db, [2.0, 2.0], atol=1e-10, err_msg="db is wrong")
+
+
+def test_dx_sums_over_output_channels(student):
+    """With 2 output channels and non-overlapping windows (2x2 kernel, stride 2), dx sums both channels' terms."""
+    x = np.arange(16.0).reshape(1, 1, 4, 4) % 5 - 2
+    w = np.array([[[[1.0, 2.0], [3.0, 4.0]]], [[[0.0, 1.0], [-1.0, 2.0]]]])
+    dout = np.array([[[[1.0, 2.0], [3.0, -1.0]], [[2.0, 0.0], [1.0, 1.0]]]])
+    dx, _, _ = call(student, dout, x, w, np.zeros(2), 2, 0)
+    # Pixel (0, 1): dout[0, 0, 0, 0] * w[0, 0, 0, 1] + dout[0, 1, 0, 0] * w[1, 0, 0, 1] = 1 * 2 + 2 * 1 = 4.
+    expected = [[1.0, 4.0, 2.0, 4.0], [1.0, 8.0, 6.0, 8.0], [3.0, 7.0, -1.0, -1.0], [8.0, 14.0, -4.0, -2.0]]
+    only_last = [[0.0, 2.0, 0.0, 0.0], [-2.0, 4.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0], [-1.0, 2.0, -1.0, 2.0]]
+    only_first = [[1.0, 2.0, 2.0, 4.0], [3.0, 4.0, 6.0, 8.0], [3.0, 6.0, -1.0, -2.0], [9.0, 12.0, -3.0, -4.0]]
+    if np.allclose(dx[0, 0], only_last) or np.allclose(dx[0, 0], only_first):
+        raise AssertionError("dx holds one output channel's contribution only: every output channel o read x, so "
+                             "dx sums dout[n, o, i, j] * w[o] over all o (accumulate with +=, do not reset or "
+                             "overwrite dx for each o)")
+    np.testing.assert_allclose(dx[0, 0], expected, atol=1e-10,
+                               err_msg="the windows do not overlap here, so dx[n, c] is the sum over output "
+                                       "channels o of dout[n, o, i, j] * w[o, c] placed under window (i, j)")
 
 
 def test_padding_and_stride(student):
@@ -69,5 +89,7 @@ def test_padding_and_stride(student):
     expected_dw = [[[[9.0, -8.0, -6.0], [1.0, 4.0, 9.0], [3.0, 0.0, 5.0]]]]
     expected_dx = [[[[1.0, 4.0, 2.0, 0.0], [-1.0, 5.0, -2.0, -1.0], [-1.0, 6.0, 3.0, 0.0], [1.0, -1.0, -3.0, 3.0]]]]
     np.testing.assert_allclose(dw, expected_dw, atol=1e-10, err_msg="dw is wrong: use the padded input for dw")
-    np.testing.assert_allclose(dx, expected_dx, atol=1e-10, err_msg="dx is wrong")
+    np.testing.assert_allclose(dx, expected_dx, atol=1e-10,
+                               err_msg="dx is wrong: with one output channel, a 3x3 kernel and stride 2 the windows "
+                                       "overlap, and a pixel under two windows gets both contributions: add up (+=)")
     np.testing.assert_allclose(db, [5.0], atol=1e-10)

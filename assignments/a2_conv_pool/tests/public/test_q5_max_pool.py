@@ -35,6 +35,9 @@ def test_backward_hand_example(student):
     if np.allclose(dx[0, 0, :2, :2], 0.25):
         raise AssertionError("the gradient is spread evenly over each window (that is average pooling): "
                              "send all of it to the window's maximum")
+    if np.allclose(dx[0, 0, :2, :2], 1.0):
+        raise AssertionError("every pixel of the first window got the window's whole gradient: only the maximum "
+                             "(the pixel the forward pass picked, np.argmax of the window) receives it, the others 0")
     expected = np.array([[0.0, 0.0, 0.0, 0.0],
                          [0.0, 1.0, 0.0, 2.0],
                          [3.0, 0.0, 0.0, 0.0],
@@ -47,8 +50,9 @@ def test_backward_ties_go_to_the_first_maximum(student):
     x = np.ones((1, 1, 2, 2))
     dx = np.asarray(student.max_pool_backward(np.array([[[[5.0]]]]), x, kernel_size=2, stride=2))
     if np.allclose(dx, 5.0):
-        raise AssertionError("every tied maximum got the full gradient, which counts it 4 times: "
-                             "send it to the first maximum only (np.argmax of the window)")
+        raise AssertionError("all four pixels of the window (here all equal, so all maxima) got the full gradient, "
+                             "which counts it 4 times: send it to one pixel only, the first maximum "
+                             "(np.argmax of the flattened window)")
     np.testing.assert_allclose(dx[0, 0], [[5.0, 0.0], [0.0, 0.0]])
 
 
