@@ -113,3 +113,64 @@ def test_receptive_field_box_has_the_given_size():
     assert (box.get_width(), box.get_height(), box.get_xy()) == (5, 5, (2.5, 2.5))
     with pytest.raises(ValueError, match="grad"):
         plot_receptive_field(np.zeros((4, 4)), 3)
+
+
+# ----------------------------------------------------------------------------- the ax rule, one spelling of pooling
+
+
+def _filter_bank_call(ax=None):
+    from cnncourse.plot import plot_filter_bank
+
+    kernels = {"identity": np.pad([[1.0]], 1), "edge": np.array([[1.0, 0, -1.0]] * 3)}
+    return plot_filter_bank(np.random.default_rng(0).random((8, 8)), kernels, ax=ax)
+
+
+def _pooling_shift_call(ax=None):
+    from cnncourse.plot import plot_pooling_shift
+
+    return plot_pooling_shift(np.random.default_rng(0).random((8, 8)), mode="avg", ax=ax)
+
+
+MULTI_PANEL = {  # name -> (call taking ax, number of panels)
+    "show_images": (lambda ax=None: show_images(np.zeros((4, 1, 8, 8)), ncols=4, ax=ax), 4),
+    "plot_convolution": (lambda ax=None: plot_convolution(np.zeros((8, 8)), np.ones((3, 3)), ax=ax), 3),
+    "plot_pooling_shift": (_pooling_shift_call, 3),
+    "plot_filter_bank": (_filter_bank_call, 3),
+}
+
+
+@pytest.mark.parametrize("name", MULTI_PANEL)
+def test_multi_panel_figures_draw_on_the_axes_they_are_given(name):
+    call, panels = MULTI_PANEL[name]
+    fig, axes = plt.subplots(2, panels)
+    returned = call(ax=axes[1])
+    assert returned is fig  # the Figure, as the docstrings say
+    assert all(ax.images for ax in axes[1]) and not any(ax.images for ax in axes[0])
+
+
+@pytest.mark.parametrize("name", MULTI_PANEL)
+def test_multi_panel_figures_refuse_too_few_axes(name):
+    call, panels = MULTI_PANEL[name]
+    _, axes = plt.subplots(1, panels - 1) if panels > 2 else plt.subplots(1, 1)
+    with pytest.raises(ValueError, match=f"ax must be a sequence of at least {panels} matplotlib Axes"):
+        call(ax=axes)
+
+
+def test_history_draws_on_given_axes_and_accepts_the_old_keyword():
+    from cnncourse.history import History
+
+    history = History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.6], train_acc=[0.5, 0.8], val_acc=[0.4, 0.7])
+    _, axes = plt.subplots(1, 2)
+    assert list(plot_history(history, ax=axes, label="a")) == list(axes)
+    with pytest.warns(DeprecationWarning, match="plot_history\\(ax=...\\)"):
+        plot_history(history, axes=axes, label="b")
+    assert [len(ax.lines) for ax in axes] == [4, 4]
+
+
+def test_pooling_shift_speaks_the_package_spelling():
+    from cnncourse.plot import plot_pooling_shift
+
+    fig = plot_pooling_shift(np.eye(6), mode="avg")
+    assert fig.axes[1].get_title().startswith("avg pool 2x2")
+    with pytest.raises(ValueError, match="mode must be 'max' or 'avg', got 'average' \\(write 'avg'"):
+        plot_pooling_shift(np.eye(6), mode="average")

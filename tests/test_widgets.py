@@ -70,6 +70,8 @@ def test_conv_explorer_handles_every_stride_and_padding():
 
 def test_pool_explorer_modes():
     w = pool_explorer(RNG.random((3, 8, 8)))
-    redraw(w, pooling="average", window=3, stride=1, shift=2)
+    redraw(w, pooling="avg", window=3, stride=1, shift=2)
+    # One spelling of the pooling modes across the package (cnncourse.pooling).
+    assert tuple(controls(w)["pooling"].options) == ("max", "avg")
     with pytest.raises(ValueError, match=r"\(N, H, W\)"):
         pool_explorer(RNG.random((3, 1, 8, 8)))

@@ -542,14 +542,15 @@ _ACTIVATION_LAYERS: dict[str, type[Layer]] = {
 }
 
 
-def make_activation(name: str) -> Layer:
+def make_activation(name: str, **kwargs) -> Layer:
     """A new activation layer by name: one of ``cnncourse.activations.ACTIVATIONS`` or an alias
-    ("swish" is "silu"), case-insensitive, with torch's default settings (slope 0.01, PReLU 0.25, ...).
+    ("swish" is "silu"), case-insensitive, with torch's default settings (slope 0.01, PReLU 0.25, ...);
+    keywords go to the layer's class (``make_activation("leaky_relu", negative_slope=0.2)``).
 
     Every call returns a fresh layer, so a learnable activation (PReLU) gets its own slope per layer.
     ``cnncourse.torch.models.make_activation`` takes the same names.
     """
-    return _ACTIVATION_LAYERS[activation_spec(name).name]()
+    return _ACTIVATION_LAYERS[activation_spec(name).name](**kwargs)
 
 
 # ----------------------------------------------------------------------------- regularisation and normalisation

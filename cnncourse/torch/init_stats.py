@@ -30,12 +30,15 @@ class ActivationStats(NamedTuple):
     grad_norm: np.ndarray  # Frobenius norm of the loss gradient with respect to each layer's weight
 
 
-def fill_weight(weight: torch.Tensor, init: str, generator: torch.Generator | None = None) -> torch.Tensor:
+def fill_weight(weight: torch.Tensor, init: str, seed: int | torch.Generator | None = None) -> torch.Tensor:
     """Fill a linear ``weight: (out, in)`` in place by the scheme ``init``; returns it.
 
     ``init`` is ``"xavier"`` (normal, std ``sqrt(2 / (fan_in + fan_out))``), ``"he"`` (normal, std
-    ``sqrt(2 / fan_in)``) or ``"normal-<std>"`` such as ``"normal-0.01"`` (a fixed std).
+    ``sqrt(2 / fan_in)``) or ``"normal-<std>"`` such as ``"normal-0.01"`` (a fixed std). ``seed`` is an
+    int or a ``torch.Generator`` (which advances, so successive calls draw different weights); None uses
+    torch's global generator.
     """
+    generator = torch.Generator().manual_seed(seed) if isinstance(seed, int) else seed
     fan_out, fan_in = weight.shape
     if init == "xavier":
         std = (2.0 / (fan_in + fan_out)) ** 0.5

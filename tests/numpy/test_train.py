@@ -142,3 +142,13 @@ def test_bad_input_raises():
         evaluate(model, X_XOR, Y_XOR[:2])
     with pytest.raises(ValueError, match="x must hold at least one example"):
         predict(model, np.zeros((0, 2)))
+
+
+def test_history_records_throughput_and_converts_to_a_dict():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 3)), rng.integers(0, 2, size=20)
+    model = MLP([3, 4, 2], seed=0)
+    history = fit(model, x, y, epochs=2, batch_size=8, optimizer=SGD(model, lr=0.1), progress=False)
+    assert len(history.images_per_sec) == 2 and all(v > 0 for v in history.images_per_sec)
+    assert history.as_dict()["lr"] == [0.1, 0.1]
+    assert set(history.as_dict()) == {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_sec"}

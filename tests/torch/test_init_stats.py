@@ -74,3 +74,21 @@ def test_init_weight_standard_deviations():
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         activation_statistics(**({"n": 4, "width": 4} | kwargs))
+
+
+def test_fill_weight_takes_a_seed_or_a_generator():
+    a, b = fill_weight(torch.empty(5, 4), "he", seed=3), fill_weight(torch.empty(5, 4), "he", seed=3)
+    torch.testing.assert_close(a, b)
+    g = torch.Generator().manual_seed(3)
+    torch.testing.assert_close(fill_weight(torch.empty(5, 4), "he", g), a)
+    assert not torch.equal(fill_weight(torch.empty(5, 4), "he", g), a)  # a generator advances
+
+
+def test_pytorch_default_init_has_a_sixth_of_he_variance():
+    """The fact the model docstrings state: uniform on +-1/sqrt(fan_in), variance 1/(3 fan_in) = (2/fan_in) / 6."""
+    torch.manual_seed(0)
+    fan_in = 500
+    default = torch.nn.Linear(fan_in, 400).weight
+    assert default.abs().max().item() <= fan_in**-0.5
+    assert default.var().item() == pytest.approx(1 / (3 * fan_in), rel=0.02)
+    assert default.var().item() / (2 / fan_in) == pytest.approx(1 / 6, rel=0.02)

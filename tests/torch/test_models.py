@@ -344,3 +344,45 @@ def test_fully_convolutional_vgg_needs_the_training_size():
         dense = to_fully_convolutional(vgg("A", 10))
         with pytest.raises(ValueError, match="fully convolutional vgg needs inputs of at least 224x224, got 223x300"):
             dense(torch.empty(1, 3, 223, 300))
+
+
+# ----------------------------------------------------------------------------- one name, one thing
+
+
+def test_models_package_exports_exactly_what_its_modules_list():
+    import importlib
+    import pkgutil
+
+    import cnncourse.torch.models as package
+
+    modules = [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+    listed = [name for module in modules for name in module.__all__]
+    assert sorted(package.__all__) == sorted(listed), "a module of models/ is missing from _FAMILIES"
+    assert len(set(listed)) == len(listed), "two families export the same name"
+    for module in modules:
+        for name in module.__all__:
+            assert getattr(package, name) is getattr(module, name), f"{name} of {module.__name__} is shadowed"
+
+
+@pytest.mark.parametrize("package_name", ["cnncourse.numpy", "cnncourse.torch"])
+def test_no_two_different_things_share_a_public_name(package_name):
+    """Every public name re-exported by a package is the object its module defines, whichever module lists it."""
+    import importlib
+    import types
+
+    package = importlib.import_module(package_name)
+    owners: dict[str, object] = {}
+    for module in vars(package).values():
+        if isinstance(module, types.ModuleType) and module.__name__.startswith(package_name + "."):
+            for name in getattr(module, "__all__", ()):
+                obj = getattr(module, name)
+                assert owners.setdefault(name, obj) is obj, f"{name} means two things in {package_name}"
+                assert getattr(package, name) is obj, f"{package_name}.{name} is not {module.__name__}.{name}"
+
+
+def test_factories_pass_every_keyword_to_their_class():
+    assert densenet(121, 10, growth_rate=16).features.conv0.out_channels == 32
+    assert vgg_small(width=8).features[0].out_channels == 8
+    assert resnet_cifar(8, shortcut="B", width=4).layer1[0].conv1.out_channels == 4
+    with pytest.raises(TypeError, match="unexpected keyword argument 'depth_multiplier'"):
+        vgg("A", depth_multiplier=2)

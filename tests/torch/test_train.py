@@ -235,3 +235,58 @@ def test_real_data_loaders_raise_dataset_unavailable_offline(make_loaders, monke
     monkeypatch.setattr(tv_utils, "download_url", no_network)
     with pytest.raises(DatasetUnavailable, match="load_digits"):
         make_loaders(root=tmp_path)
+
+
+# ----------------------------------------------------------------------------- fit in pieces, one History
+
+
+def test_train_one_epoch_is_one_pass_of_fit(tiny_loaders):
+    from cnncourse.torch.train import train_one_epoch
+
+    torch.manual_seed(0)
+    a = tiny_model()
+    b = tiny_model()
+    b.load_state_dict(a.state_dict())
+    s = load_digits()
+
+    def loader():  # a new loader with the same seed gives the same batch order
+        return numpy_loader(s.x_train[:200], s.y_train[:200], batch_size=50, shuffle=True, seed=3)
+
+    history = fit(a, loader(), epochs=1, optimizer=torch.optim.SGD(a.parameters(), lr=0.1), progress=False)
+    result = train_one_epoch(b, loader(), torch.optim.SGD(b.parameters(), lr=0.1), device="cpu")
+    assert (result.loss, result.acc) == (history.train_loss[0], history.train_acc[0])
+    assert result.images_per_sec > 0 and b.training
+    for k, v in a.state_dict().items():
+        torch.testing.assert_close(b.state_dict()[k], v)
+
+
+def test_save_and_load_checkpoint_round_trip(tiny_loaders, tmp_path):
+    from cnncourse.torch.train import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    model = tiny_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    history = fit(model, *tiny_loaders, epochs=2, optimizer=optimizer, scheduler=scheduler, progress=False)
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, scheduler, history)
+
+    fresh = tiny_model()
+    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+    fresh_scheduler = torch.optim.lr_scheduler.StepLR(fresh_optimizer, step_size=1, gamma=0.5)
+    restored = load_checkpoint(tmp_path / "c.pt", fresh, fresh_optimizer, fresh_scheduler)
+    assert restored == history and len(restored) == 2
+    assert fresh_optimizer.param_groups[0]["lr"] == pytest.approx(0.025) and fresh_scheduler.last_epoch == 2
+    for k, v in model.state_dict().items():
+        torch.testing.assert_close(fresh.state_dict()[k], v)
+
+
+def test_both_fits_return_the_one_torch_free_history():
+    import subprocess
+    import sys
+
+    import cnncourse.history
+    import cnncourse.numpy
+
+    assert History is cnncourse.numpy.History is cnncourse.history.History
+    code = "import sys, cnncourse.history, cnncourse.numpy; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)

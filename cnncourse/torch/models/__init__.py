@@ -1,46 +1,29 @@
 """Reference CNN architectures in PyTorch, one module per family, from LeNet-5 to DenseNet.
 
 Full-size networks follow the papers (and torchvision's layouts and parameter names where it has them);
-the ``*_small`` variants and ``resnet_cifar`` take 32x32 images and train on a CPU.
+the ``*_small`` variants and ``resnet_cifar`` take 32x32 images and train on a CPU. Factories pass every
+keyword to their class, as torchvision's do (``densenet(growth_rate=16)``, ``vgg_small(width=8)``).
+
+A new family is a module here with an ``__all__``, added to ``_FAMILIES`` below: the package exports
+exactly the names its modules list.
 """
 
-from .alexnet import AlexNet, AlexNetSmall, alexnet, alexnet_small
-from .densenet import DENSENET_DEPTHS, DenseLayer, DenseNet, densenet
-from .googlenet import GoogLeNetSmall, InceptionBlock, googlenet_small
-from .lenet import LeNet5, lenet5
-from .resnet import RESNET_DEPTHS, BasicBlock, Bottleneck, PadShortcut, ResNet, ResNetCifar, resnet, resnet_cifar
-from .utils import ACTIVATIONS, count_parameters, make_activation
-from .vgg import VGG, VGG_CONFIGS, FullyConvolutionalVGG, to_fully_convolutional, vgg, vgg_small
+from . import alexnet as _alexnet
+from . import blocks as _blocks
+from . import densenet as _densenet
+from . import googlenet as _googlenet
+from . import lenet as _lenet
+from . import resnet as _resnet
+from . import utils as _utils
+from . import vgg as _vgg
+from .alexnet import *  # noqa: F401,F403
+from .blocks import *  # noqa: F401,F403
+from .densenet import *  # noqa: F401,F403
+from .googlenet import *  # noqa: F401,F403
+from .lenet import *  # noqa: F401,F403
+from .resnet import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403
+from .vgg import *  # noqa: F401,F403
 
-__all__ = [
-    "ACTIVATIONS",
-    "make_activation",
-    "count_parameters",
-    "LeNet5",
-    "lenet5",
-    "AlexNet",
-    "alexnet",
-    "AlexNetSmall",
-    "alexnet_small",
-    "VGG_CONFIGS",
-    "VGG",
-    "vgg",
-    "vgg_small",
-    "FullyConvolutionalVGG",
-    "to_fully_convolutional",
-    "RESNET_DEPTHS",
-    "PadShortcut",
-    "BasicBlock",
-    "Bottleneck",
-    "ResNet",
-    "resnet",
-    "ResNetCifar",
-    "resnet_cifar",
-    "DENSENET_DEPTHS",
-    "DenseLayer",
-    "DenseNet",
-    "densenet",
-    "InceptionBlock",
-    "GoogLeNetSmall",
-    "googlenet_small",
-]
+_FAMILIES = (_utils, _lenet, _alexnet, _vgg, _resnet, _densenet, _googlenet, _blocks)
+__all__ = [name for module in _FAMILIES for name in module.__all__]

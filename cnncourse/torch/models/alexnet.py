@@ -1,5 +1,7 @@
 """AlexNet (Krizhevsky, Sutskever & Hinton 2012) and a small version for 32x32 images."""
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -54,6 +56,9 @@ class AlexNet(nn.Module):
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
         self.classifier = _classifier(256 * 6 * 6, 4096, num_classes, activation)
+        # Both AlexNets start from the course's initialisation (init_weights: He for ReLU, fan_in), not
+        # the paper's N(0, 0.01^2) with biases of 1, so the two sizes differ only in their layers.
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, "alexnet", in_channels=3, min_size=self.min_size)
@@ -61,9 +66,9 @@ class AlexNet(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-def alexnet(num_classes: int = 1000, activation: str = "relu") -> AlexNet:
-    """AlexNet for ImageNet-sized RGB images; see :class:`AlexNet`."""
-    return AlexNet(num_classes, activation)
+def alexnet(num_classes: int = 1000, **kwargs: Any) -> AlexNet:
+    """AlexNet for ImageNet-sized RGB images; every keyword goes to :class:`AlexNet`."""
+    return AlexNet(num_classes=num_classes, **kwargs)
 
 
 class AlexNetSmall(nn.Module):
@@ -71,15 +76,19 @@ class AlexNetSmall(nn.Module):
 
     Half the channels of :class:`AlexNet` (32, 96, 192, 128, 128), 5x5 and 3x3 kernels with stride 1
     since a 32x32 image has no pixels to spare, and 512-unit hidden layers: about 1.9 million parameters,
-    small enough to train on a CPU.
+    small enough to train on a CPU. ``in_channels=1, input_size=28`` takes Fashion-MNIST: the three pools
+    leave 3x3 maps instead of 4x4, so the first hidden layer reads 128 * 3 * 3 features.
 
-    x: (N, 3, 32, 32) -> scores: (N, num_classes)
+    x: (N, in_channels, input_size, input_size) -> scores: (N, num_classes)
     """
 
-    def __init__(self, num_classes: int = 10, activation: str = "relu"):
+    def __init__(self, num_classes: int = 10, activation: str = "relu", in_channels: int = 3, input_size: int = 32):
         super().__init__()
+        if not isinstance(input_size, int) or input_size < 8:
+            raise ValueError(f"input_size must be an integer of at least 8 (three 2x2 pools), got {input_size!r}")
+        self.in_channels, self.input_size = in_channels, input_size
         self.features = nn.Sequential(
-            nn.Conv2d(3, 32, kernel_size=5, padding=2),
+            nn.Conv2d(in_channels, 32, kernel_size=5, padding=2),
             make_activation(activation),
             nn.MaxPool2d(2),  # -> 16x16
             nn.Conv2d(32, 96, kernel_size=5, padding=2),
@@ -93,14 +102,16 @@ class AlexNetSmall(nn.Module):
             make_activation(activation),
             nn.MaxPool2d(2),  # -> 4x4
         )
-        self.classifier = _classifier(128 * 4 * 4, 512, num_classes, activation)
-        init_weights(self)
+        final_size = input_size // 8  # three 2x2 pools, each rounding down
+        self.classifier = _classifier(128 * final_size**2, 512, num_classes, activation)
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, "alexnet_small", in_channels=3, size=32)
+        check_input(x, "alexnet_small", in_channels=self.in_channels, size=self.input_size)
         return self.classifier(self.features(x).flatten(1))
 
 
-def alexnet_small(num_classes: int = 10, activation: str = "relu") -> AlexNetSmall:
-    """A small AlexNet for 32x32 RGB images (CIFAR-10); see :class:`AlexNetSmall`."""
-    return AlexNetSmall(num_classes, activation)
+def alexnet_small(num_classes: int = 10, **kwargs: Any) -> AlexNetSmall:
+    """A small AlexNet for 32x32 RGB images (CIFAR-10) or 28x28 grey ones (Fashion-MNIST); every keyword
+    goes to :class:`AlexNetSmall`."""
+    return AlexNetSmall(num_classes=num_classes, **kwargs)

@@ -1,11 +1,13 @@
 """Densely connected networks (Huang, Liu, van der Maaten & Weinberger 2017): DenseNet-121, 169, 201."""
 
+from typing import Any
+
 import torch
 from torch import nn
 
 from .utils import check_input, init_weights, make_activation
 
-__all__ = ["DenseLayer", "DENSENET_DEPTHS", "DenseNet", "densenet"]
+__all__ = ["DenseLayer", "DENSENET_DEPTHS", "DenseNet", "densenet", "DenseNetSmall", "densenet_small"]
 
 # Table 1 of the paper: dense layers in each of the four blocks (growth rate 32, 64 stem channels).
 DENSENET_DEPTHS: dict[int, tuple[int, int, int, int]] = {
@@ -90,13 +92,67 @@ class DenseNet(nn.Module):
         self.features.add_module("act5", make_activation(activation))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(channels, num_classes)
-        init_weights(self)
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, "densenet", in_channels=3, min_size=self.min_size)
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
 
-def densenet(depth: int = 121, num_classes: int = 1000, activation: str = "relu") -> DenseNet:
-    """DenseNet-``depth`` (121, 169 or 201) for ImageNet-sized images; see :class:`DenseNet`."""
-    return DenseNet(depth, num_classes, activation=activation)
+def densenet(depth: int = 121, num_classes: int = 1000, **kwargs: Any) -> DenseNet:
+    """DenseNet-``depth`` (121, 169 or 201) for ImageNet-sized images; every other keyword (``num_classes``,
+    ``growth_rate``, ``activation``) goes to :class:`DenseNet`."""
+    return DenseNet(depth, num_classes=num_classes, **kwargs)
+
+
+class DenseNetSmall(nn.Module):
+    """DenseNet-BC for small images (the paper's CIFAR layout): a 3x3 stem with ``2 * growth_rate`` channels,
+    dense blocks of ``block_layers[i]`` layers joined by transitions that halve channels and size, a final
+    batch norm, global average pooling and a linear layer.
+
+    With the defaults (three blocks of 4 layers, growth rate 12) a block adds 48 channels; on 28x28
+    Fashion-MNIST (``in_channels=1``) the maps go 28 -> 14 -> 7.
+
+    x: (N, in_channels, H, W) -> scores: (N, num_classes)
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        growth_rate: int = 12,
+        block_layers: tuple[int, ...] = (4, 4, 4),
+        in_channels: int = 3,
+        activation: str = "relu",
+    ):
+        super().__init__()
+        if not isinstance(growth_rate, int) or growth_rate < 1:
+            raise ValueError(f"growth_rate must be a positive integer, got {growth_rate!r}")
+        if not block_layers or any(not isinstance(n, int) or n < 1 for n in block_layers):
+            raise ValueError(f"block_layers must be positive integers, one per block, got {block_layers!r}")
+        self.in_channels = in_channels
+        channels = 2 * growth_rate
+        self.features = nn.Sequential()
+        self.features.add_module("conv0", nn.Conv2d(in_channels, channels, kernel_size=3, padding=1, bias=False))
+        for i, num_layers in enumerate(block_layers, start=1):
+            block = nn.Sequential()
+            for j in range(num_layers):
+                block.add_module(f"denselayer{j + 1}", DenseLayer(channels + j * growth_rate, growth_rate, 4, activation))
+            self.features.add_module(f"denseblock{i}", block)
+            channels += num_layers * growth_rate
+            if i < len(block_layers):
+                self.features.add_module(f"transition{i}", _transition(channels, channels // 2, activation))
+                channels //= 2
+        self.features.add_module("norm5", nn.BatchNorm2d(channels))
+        self.features.add_module("act5", make_activation(activation))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(channels, num_classes)
+        init_weights(self, activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, "densenet_small", in_channels=self.in_channels)
+        return self.classifier(self.avgpool(self.features(x)).flatten(1))
+
+
+def densenet_small(num_classes: int = 10, **kwargs: Any) -> DenseNetSmall:
+    """A small DenseNet-BC for 32x32 (or 28x28 grey) images; every keyword goes to :class:`DenseNetSmall`."""
+    return DenseNetSmall(num_classes=num_classes, **kwargs)

@@ -1,5 +1,7 @@
 """The Inception module and a small GoogLeNet for 32x32 images (Szegedy et al. 2015)."""
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -55,15 +57,17 @@ class GoogLeNetSmall(nn.Module):
     Stem: 3x3 conv (64), max pool, 1x1 conv (64), 3x3 conv (192), max pool; then Inception (3a), (3b),
     max pool, (4a) with the widths of the paper's Table 1; global average pooling, dropout 0.4 and a
     linear layer, as in the paper's head. The stem's first convolution is 3x3 with stride 1 instead of
-    7x7 with stride 2, since a 32x32 image is already small. Maps: 32 -> 16 -> 8 -> 4.
+    7x7 with stride 2, since a 32x32 image is already small. Maps: 32 -> 16 -> 8 -> 4
+    (28 -> 14 -> 7 -> 4 for Fashion-MNIST with ``in_channels=1``).
 
-    x: (N, 3, H, W) (32x32 intended) -> scores: (N, num_classes)
+    x: (N, in_channels, H, W) (32x32 intended) -> scores: (N, num_classes)
     """
 
-    def __init__(self, num_classes: int = 10, activation: str = "relu"):
+    def __init__(self, num_classes: int = 10, activation: str = "relu", in_channels: int = 3):
         super().__init__()
+        self.in_channels = in_channels
         self.stem = nn.Sequential(
-            _conv(3, 64, 3, activation),
+            _conv(in_channels, 64, 3, activation),
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
             _conv(64, 64, 1, activation),
             _conv(64, 192, 3, activation),
@@ -76,15 +80,16 @@ class GoogLeNetSmall(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(0.4)
         self.fc = nn.Linear(self.inception4a.out_channels, num_classes)
-        init_weights(self)
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, "googlenet_small", in_channels=3)
+        check_input(x, "googlenet_small", in_channels=self.in_channels)
         x = self.inception3b(self.inception3a(self.stem(x)))
         x = self.inception4a(self.maxpool(x))
         return self.fc(self.dropout(self.avgpool(x).flatten(1)))
 
 
-def googlenet_small(num_classes: int = 10, activation: str = "relu") -> GoogLeNetSmall:
-    """A small GoogLeNet for 32x32 RGB images; see :class:`GoogLeNetSmall`."""
-    return GoogLeNetSmall(num_classes, activation)
+def googlenet_small(num_classes: int = 10, **kwargs: Any) -> GoogLeNetSmall:
+    """A small GoogLeNet for 32x32 RGB images (or grey ones with ``in_channels=1``); every keyword goes to
+    :class:`GoogLeNetSmall`."""
+    return GoogLeNetSmall(num_classes=num_classes, **kwargs)

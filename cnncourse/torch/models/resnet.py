@@ -1,5 +1,7 @@
 """Residual networks (He, Zhang, Ren & Sun 2016): ImageNet ResNet-18 to 152 and the CIFAR ResNets."""
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -40,6 +42,9 @@ def _shortcut(in_channels: int, out_channels: int, stride: int, option: str) -> 
 class BasicBlock(nn.Module):
     """Two 3x3 convolutions and a shortcut: out = act(F(x) + x). ResNet-18/34 and the CIFAR ResNets.
 
+    ``shortcut="none"`` drops the shortcut, out = act(F(x)): the paper's "plain" counterpart, with the
+    same layers and parameters, that the degradation experiment compares against.
+
     x: (N, in_channels, H, W) -> (N, channels, H / stride, W / stride)
     """
 
@@ -55,12 +60,15 @@ class BasicBlock(nn.Module):
         self.conv2 = nn.Conv2d(channels, channels, kernel_size=3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(channels)
         self.act2 = make_activation(activation)
-        self.downsample = _shortcut(in_channels, channels, stride, shortcut)
+        self.residual = shortcut != "none"
+        self.downsample = _shortcut(in_channels, channels, stride, shortcut) if self.residual else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
         out = self.act1(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
+        if not self.residual:
+            return self.act2(out)
+        identity = x if self.downsample is None else self.downsample(x)
         return self.act2(out + identity)
 
 
@@ -153,7 +161,7 @@ class ResNet(nn.Module):
         self.layer1, self.layer2, self.layer3, self.layer4 = stages
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(in_channels, num_classes)
-        init_weights(self)
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, "resnet", in_channels=3)
@@ -162,9 +170,10 @@ class ResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet(depth: int, num_classes: int = 1000, activation: str = "relu") -> ResNet:
-    """ResNet-``depth`` for ImageNet-sized images, depth in 18, 34, 50, 101, 152; see :class:`ResNet`."""
-    return ResNet(depth, num_classes, activation)
+def resnet(depth: int, num_classes: int = 1000, **kwargs: Any) -> ResNet:
+    """ResNet-``depth`` for ImageNet-sized images, depth in 18, 34, 50, 101, 152; every other keyword goes
+    to :class:`ResNet`."""
+    return ResNet(depth, num_classes=num_classes, **kwargs)
 
 
 class ResNetCifar(nn.Module):
@@ -173,35 +182,52 @@ class ResNetCifar(nn.Module):
     A 3x3 convolution with 16 channels, three stages of n basic blocks with 16, 32 and 64 channels on
     32x32, 16x16 and 8x8 maps, global average pooling and a linear layer. ``shortcut="A"`` (the paper's
     choice for CIFAR, the default) subsamples and zero-pads channels, so shortcuts add no parameters
-    (ResNet-20 has about 0.27 million); ``shortcut="B"`` uses 1x1 projections where the shape changes.
+    (ResNet-20 has about 0.27 million); ``shortcut="B"`` uses 1x1 projections where the shape changes;
+    ``shortcut="none"`` is the plain network of the same depth. ``width`` (16 in the paper) sets the
+    channels of the first stage; ``in_channels=1`` takes grey images such as Fashion-MNIST's 28x28
+    (maps 28 -> 14 -> 7).
 
-    x: (N, 3, H, W) (32x32 in the paper) -> scores: (N, num_classes)
+    x: (N, in_channels, H, W) (32x32 in the paper) -> scores: (N, num_classes)
     """
 
-    def __init__(self, depth: int = 20, num_classes: int = 10, activation: str = "relu", shortcut: str = "A"):
+    def __init__(
+        self,
+        depth: int = 20,
+        num_classes: int = 10,
+        activation: str = "relu",
+        shortcut: str = "A",
+        in_channels: int = 3,
+        width: int = 16,
+    ):
         super().__init__()
         if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6 != 0:
             raise ValueError(f"unsupported CIFAR ResNet depth {depth}; it must be 6n + 2, e.g. 20, 32, 44, 56, 110")
-        if shortcut not in ("A", "B"):
-            raise ValueError(f"shortcut must be 'A' (zero padding) or 'B' (projection), got {shortcut!r}")
+        if shortcut not in ("A", "B", "none"):
+            raise ValueError(
+                f"shortcut must be 'A' (zero padding), 'B' (projection) or 'none' (plain), got {shortcut!r}"
+            )
+        if not isinstance(width, int) or width < 1:
+            raise ValueError(f"width must be a positive integer, got {width!r}")
         n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
+        self.in_channels = in_channels
+        self.conv1 = nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.act = make_activation(activation)
-        self.layer1 = _make_stage(BasicBlock, 16, 16, n, 1, activation, shortcut)
-        self.layer2 = _make_stage(BasicBlock, 16, 32, n, 2, activation, shortcut)
-        self.layer3 = _make_stage(BasicBlock, 32, 64, n, 2, activation, shortcut)
+        self.layer1 = _make_stage(BasicBlock, width, width, n, 1, activation, shortcut)
+        self.layer2 = _make_stage(BasicBlock, width, 2 * width, n, 2, activation, shortcut)
+        self.layer3 = _make_stage(BasicBlock, 2 * width, 4 * width, n, 2, activation, shortcut)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(64, num_classes)
-        init_weights(self)
+        self.fc = nn.Linear(4 * width, num_classes)
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, "resnet_cifar", in_channels=3)
+        check_input(x, "resnet_cifar", in_channels=self.in_channels)
         x = self.act(self.bn1(self.conv1(x)))
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet_cifar(depth: int, num_classes: int = 10, activation: str = "relu", shortcut: str = "A") -> ResNetCifar:
-    """ResNet-``depth`` for CIFAR-10 (depth = 6n + 2: 20, 32, 44, 56, ...); see :class:`ResNetCifar`."""
-    return ResNetCifar(depth, num_classes, activation, shortcut)
+def resnet_cifar(depth: int, num_classes: int = 10, **kwargs: Any) -> ResNetCifar:
+    """ResNet-``depth`` for CIFAR-10 (depth = 6n + 2: 20, 32, 44, 56, ...); every other keyword
+    (``num_classes``, ``activation``, ``shortcut``, ``in_channels``, ``width``) goes to :class:`ResNetCifar`."""
+    return ResNetCifar(depth, num_classes=num_classes, **kwargs)

@@ -20,14 +20,15 @@ _ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
 }
 
 
-def make_activation(name: str) -> nn.Module:
+def make_activation(name: str, **kwargs) -> nn.Module:
     """A new activation module by name: one of ``ACTIVATIONS`` or an alias ("swish" is "silu"),
-    case-insensitive, with torch's default settings.
+    case-insensitive, with torch's default settings; keywords go to the module's class
+    (``make_activation("leaky_relu", negative_slope=0.2)``).
 
     Every call returns a fresh module, so a learnable activation (PReLU) gets its own slope per layer.
     ``cnncourse.numpy.make_activation`` takes the same names and builds the same functions.
     """
-    return _ACTIVATION_MODULES[activation_spec(name).name]()
+    return _ACTIVATION_MODULES[activation_spec(name).name](**kwargs)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:

@@ -2,6 +2,7 @@
 
 import copy
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -34,15 +35,19 @@ VGG_CONFIGS: dict[str, tuple[str, ...]] = {
 _MIN_SIZE = 32
 
 
-def _make_features(config: str, batch_norm: bool, activation: str, width: int) -> tuple[nn.Sequential, int]:
-    """The convolutional part of a configuration, channels scaled by ``width / 64``; returns (layers, C_out)."""
+def _make_features(
+    config: str, batch_norm: bool, activation: str, width: int, in_channels: int = 3, ceil_mode: bool = False
+) -> tuple[nn.Sequential, int]:
+    """The convolutional part of a configuration, channels scaled by ``width / 64``; returns (layers, C_out).
+
+    ``ceil_mode`` pools odd maps by rounding up (7x7 -> 4x4), so small inputs such as 28x28 survive five pools.
+    """
     if config not in VGG_CONFIGS:
         raise ValueError(f"unknown VGG configuration {config!r}; choose one of {', '.join(VGG_CONFIGS)}")
     layers: list[nn.Module] = []
-    in_channels = 3
     for token in VGG_CONFIGS[config]:
         if token == "maxpool":
-            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2, ceil_mode=ceil_mode))
         elif token == "LRN":
             # Krizhevsky's LRN (n=5, alpha=1e-4, beta=0.75, k=2); PyTorch divides alpha by n, so pass n * alpha.
             layers.append(nn.LocalResponseNorm(size=5, alpha=5e-4, beta=0.75, k=2.0))
@@ -63,9 +68,10 @@ class VGG(nn.Module):
     The layout (and the parameter names) follow torchvision: ``features``, then ``avgpool`` (adaptive, to
     ``pool_size x pool_size``), then ``classifier`` with dropout after the two hidden layers. With the
     defaults it is the paper's network for 224x224 images; ``width`` (channels of the first stage, 64 in
-    the paper) and ``hidden`` (4096 in the paper) shrink it.
+    the paper) and ``hidden`` (4096 in the paper) shrink it. ``in_channels=1`` takes grey images;
+    ``ceil_mode=True`` rounds odd map sizes up in the pools, so any input of at least 2x2 keeps a map.
 
-    x: (N, 3, H, W) with H, W >= 32 -> scores: (N, num_classes)
+    x: (N, in_channels, H, W) with H, W >= 32 (2 with ceil_mode) -> scores: (N, num_classes)
     """
 
     def __init__(
@@ -77,9 +83,13 @@ class VGG(nn.Module):
         width: int = 64,
         hidden: int = 4096,
         pool_size: int = 7,
+        in_channels: int = 3,
+        ceil_mode: bool = False,
     ):
         super().__init__()
-        self.features, channels = _make_features(config, batch_norm, activation, width)
+        self.in_channels = in_channels
+        self.min_size = 2 if ceil_mode else _MIN_SIZE
+        self.features, channels = _make_features(config, batch_norm, activation, width, in_channels, ceil_mode)
         self.avgpool = nn.AdaptiveAvgPool2d((pool_size, pool_size))
         self.classifier = nn.Sequential(
             nn.Linear(channels * pool_size * pool_size, hidden),
@@ -90,32 +100,37 @@ class VGG(nn.Module):
             nn.Dropout(0.5),
             nn.Linear(hidden, num_classes),
         )
-        init_weights(self)
+        init_weights(self, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, "vgg", in_channels=3, min_size=_MIN_SIZE)
+        check_input(x, "vgg", in_channels=self.in_channels, min_size=self.min_size)
         x = self.avgpool(self.features(x))
         return self.classifier(x.flatten(1))
 
 
-def vgg(config: str, num_classes: int = 1000, batch_norm: bool = False, activation: str = "relu") -> VGG:
+def vgg(config: str = "D", num_classes: int = 1000, **kwargs: Any) -> VGG:
     """The paper's VGG configuration ``config``: "A", "A-LRN", "B", "C", "D" (VGG-16) or "E" (VGG-19).
 
     "C" has 1x1 convolutions in its last three stages; "A-LRN" adds local response normalization after
-    the first layer. VGG-16 ("D") has 138,357,544 parameters with 1000 classes.
+    the first layer. VGG-16 ("D") has 138,357,544 parameters with 1000 classes. Every other keyword
+    (``num_classes``, ``batch_norm``, ``activation``, ``width``, ...) goes to :class:`VGG`.
     """
-    return VGG(config, num_classes, batch_norm, activation)
+    return VGG(config, num_classes=num_classes, **kwargs)
 
 
-def vgg_small(
-    config: str = "A", num_classes: int = 10, batch_norm: bool = True, activation: str = "relu", width: int = 16
-) -> VGG:
+def vgg_small(config: str = "A", num_classes: int = 10, **kwargs: Any) -> VGG:
     """A VGG configuration for 32x32 images: channels ``width * (1, 2, 4, 8, 8)``, hidden layers of ``8 * width``.
 
     The five max pools leave a 1x1 map on a 32x32 input, so the classifier reads ``8 * width`` features.
     With the default width 16, configuration "A" has about 0.6 million parameters instead of 133 million.
+    The pools round up, which changes nothing on 32x32 and lets 28x28 Fashion-MNIST images
+    (``in_channels=1``) through as 28 -> 14 -> 7 -> 4 -> 2 -> 1. Every keyword goes to :class:`VGG`; the
+    small defaults are ``num_classes=10, batch_norm=True, width=16, hidden=8 * width, pool_size=1,
+    ceil_mode=True``.
     """
-    return VGG(config, num_classes, batch_norm, activation, width=width, hidden=8 * width, pool_size=1)
+    kwargs = {"num_classes": num_classes, "batch_norm": True, "width": 16, "pool_size": 1, "ceil_mode": True, **kwargs}
+    kwargs.setdefault("hidden", 8 * kwargs["width"])
+    return VGG(config, **kwargs)
 
 
 class FullyConvolutionalVGG(nn.Module):
@@ -130,9 +145,10 @@ class FullyConvolutionalVGG(nn.Module):
         self.features = features
         self.head = head
         self.min_size = min_size
+        self.in_channels = next(m for m in features.modules() if isinstance(m, nn.Conv2d)).in_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, "fully convolutional vgg", in_channels=3, min_size=self.min_size)
+        check_input(x, "fully convolutional vgg", in_channels=self.in_channels, min_size=self.min_size)
         return self.head(self.features(x))
 
 
@@ -171,5 +187,5 @@ def to_fully_convolutional(vgg_model: nn.Module) -> FullyConvolutionalVGG:
             head.append(conv)
         else:
             head.append(copy.deepcopy(module))
-    dense = FullyConvolutionalVGG(copy.deepcopy(vgg_model.features), nn.Sequential(*head), _MIN_SIZE * kernel_size)
+    dense = FullyConvolutionalVGG(copy.deepcopy(vgg_model.features), nn.Sequential(*head), getattr(vgg_model, "min_size", _MIN_SIZE) * kernel_size)
     return dense.train(vgg_model.training)
