@@ -209,7 +209,8 @@ def _load_torchvision(dataset: str, root: str | os.PathLike | None, train: bool)
     except Exception as err:  # no network, a proxy, a corrupt file: all mean the same to the reader
         raise DatasetUnavailable(
             f"could not download or read {dataset} in {root} ({type(err).__name__}: {err}). "
-            "Without a network, use the offline data sets instead: cnncourse.data.load_digits() "
+            "Without a network, use the offline data sets instead: cnncourse.data.load_fashion_mnist() "
+            "(the real Fashion-MNIST, from Debian's dataset-fashion-mnist), cnncourse.data.load_digits() "
             "(8x8 handwritten digits) or cnncourse.data.make_shapes() (generated shapes), or copy "
             f"the {dataset} files into {root} (set CNNCOURSE_DATA to choose that folder)."
         ) from err

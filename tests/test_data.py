@@ -120,7 +120,7 @@ def test_real_loaders_fail_with_a_message_naming_the_offline_sets(loader, monkey
         raise urllib.error.URLError("network is unreachable")
 
     monkeypatch.setattr(tv_utils, "download_url", no_network)
-    with pytest.raises(DatasetUnavailable, match=r"load_digits\(\).*make_shapes\(\)") as info:
+    with pytest.raises(DatasetUnavailable, match=r"load_fashion_mnist\(\).*load_digits\(\).*make_shapes\(\)") as info:
         loader(root=tmp_path)
     assert str(tmp_path) in str(info.value)
     assert isinstance(info.value, RuntimeError)
