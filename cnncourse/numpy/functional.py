@@ -6,8 +6,10 @@ state; the functions here only compute.
 
 Convolution comes twice: ``conv2d_naive`` with loops a reader can follow, and ``conv2d`` that
 unrolls the windows into columns (im2col) and turns the whole batch into one matrix product,
-fast enough to train on. Loops that remain (col2im, pooling) run over the kH*kW kernel offsets,
-each step working on whole arrays, never over pixels.
+fast enough to train on; its backward pass gets dx either by col2im or, for stride 1, as a
+convolution of the output gradient with the flipped kernel, whichever moves less memory.
+Loops that remain (col2im, pooling) run over the kH*kW kernel offsets, each step working on
+whole arrays, never over pixels.
 """
 
 from __future__ import annotations
@@ -102,11 +104,15 @@ def _check_conv_args(
     return x, weight, bias
 
 
-def _pad(x: np.ndarray, padding: Pair) -> np.ndarray:
-    """Zero-pad the last two axes: (A, B, H, W) -> a new contiguous (A, B, H + 2ph, W + 2pw)."""
-    (ph, pw), (a, b, h, w) = padding, x.shape
-    xp = np.zeros((a, b, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    xp[:, :, ph : ph + h, pw : pw + w] = x
+def _pad(x: np.ndarray, padding: Pair, hw_axes: Pair = (2, 3)) -> np.ndarray:
+    """Zero-pad the spatial axes ``hw_axes`` of a 4-D x (by default (A, B, H, W) -> a new contiguous
+    (A, B, H + 2pH, W + 2pW))."""
+    (ph, pw), (ah, aw) = padding, hw_axes
+    shape = list(x.shape)
+    shape[ah] += 2 * ph
+    shape[aw] += 2 * pw
+    xp = np.zeros(shape, dtype=x.dtype)
+    xp[_hw_index(slice(ph, ph + x.shape[ah]), slice(pw, pw + x.shape[aw]), hw_axes)] = x
     return xp
 
 
@@ -192,26 +198,82 @@ def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0
     return _output_hw((n, n), (kernel_size,) * 2, (stride,) * 2, (padding,) * 2)[0]
 
 
-def _offset_view(xp: np.ndarray, p: int, q: int, stride: Pair, out_hw: Pair) -> np.ndarray:
-    """Strided view (A, B, H_out, W_out) of xp[:, :, i*sH + p, j*sW + q] over all output positions (i, j).
+def _hw_index(rows: slice, cols: slice, hw_axes: Pair = (2, 3)) -> tuple[slice, ...]:
+    """Index of a 4-D array taking ``rows`` and ``cols`` of its two spatial axes, all of the others."""
+    index = [slice(None)] * 4
+    index[hw_axes[0]], index[hw_axes[1]] = rows, cols
+    return tuple(index)
+
+
+def _offset_view(
+    xp: np.ndarray, p: int, q: int, stride: Pair, out_hw: Pair, hw_axes: Pair = (2, 3)
+) -> np.ndarray:
+    """Strided view of xp[..., i*sH + p, j*sW + q] over all output positions (i, j), (H_out, W_out) in
+    the place of xp's spatial axes ``hw_axes``: (A, B, H_out, W_out) for the default (A, B, H, W).
 
     Kernel offset (p, q) sees these pixels across all windows; looping over the kH*kW offsets
     and working on whole views is much faster than looping over the H_out*W_out windows.
     """
     (sh, sw), (h_out, w_out) = stride, out_hw
-    return xp[:, :, p : p + sh * (h_out - 1) + 1 : sh, q : q + sw * (w_out - 1) + 1 : sw]
+    return xp[_hw_index(slice(p, p + sh * (h_out - 1) + 1, sh), slice(q, q + sw * (w_out - 1) + 1, sw), hw_axes)]
+
+
+# conv2d works channel-major, (C, N, H, W), so that one matrix product covers the whole batch.
+# NumPy copies and adds a strided array row by row along its last axis, at a fixed cost per
+# row: when the output rows are short (W_out < _SHORT_ROW) that cost dominates im2col and
+# col2im, and conv2d works in (C, H, W, N) instead, where a row holds the whole batch. The
+# threshold was measured on this course's machine (benchmarks/bench_numpy_vs_torch.py).
+_SHORT_ROW = 16
+
+
+def _batch_last(out_hw: Pair) -> bool:
+    """Whether conv2d works in (C, H, W, N) (batch last) rather than (C, N, H, W)."""
+    return out_hw[1] < _SHORT_ROW
+
+
+def _hw_axes(batch_last: bool) -> Pair:
+    """Spatial axes of a channel-major array: (C, H, W, N) or (C, N, H, W)."""
+    return (1, 2) if batch_last else (2, 3)
+
+
+def _channel_major(x: np.ndarray, batch_last: bool) -> np.ndarray:
+    """View of x (N, C, H, W) as (C, H, W, N) when batch_last, else as (C, N, H, W)."""
+    return x.transpose(1, 2, 3, 0) if batch_last else x.transpose(1, 0, 2, 3)
+
+
+def _nchw(xc: np.ndarray, batch_last: bool) -> np.ndarray:
+    """View of a channel-major xc as (N, C, H, W); the inverse of ``_channel_major``."""
+    return xc.transpose(3, 0, 1, 2) if batch_last else xc.transpose(1, 0, 2, 3)
+
+
+def _channel_major_shape(c: int, n: int, hw: Pair, batch_last: bool) -> tuple[int, int, int, int]:
+    """(C, H, W, N) when batch_last, else (C, N, H, W)."""
+    return (c, *hw, n) if batch_last else (c, n, *hw)
+
+
+def _images(xc: np.ndarray, start: int, stop: int, batch_last: bool) -> np.ndarray:
+    """Images start:stop of a channel-major xc (a view)."""
+    return xc[..., start:stop] if batch_last else xc[:, start:stop]
 
 
 def _im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair) -> np.ndarray:
     """im2col on checked arguments: x (N, C, H, W) -> cols (C*kH*kW, N*H_out*W_out)."""
-    n, c = x.shape[:2]
-    # Channel-major (C, N, H, W) first, so that every row block of cols is gathered from one
-    # contiguous channel plane; the windows themselves are a view, and the final reshape is
-    # the only copy of the (large) column matrix.
-    xc = _pad(x.transpose(1, 0, 2, 3), padding)
-    windows = sliding_window_view(xc, kernel, axis=(2, 3))[:, :, :: stride[0], :: stride[1]]
-    # windows: (C, N, H_out, W_out, kH, kW) -> rows (C, kH, kW), columns (N, H_out, W_out)
-    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
+    return _im2col_channel_major(_channel_major(x, False), kernel, stride, padding, False)
+
+
+def _im2col_channel_major(
+    xc: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, batch_last: bool
+) -> np.ndarray:
+    """im2col of a channel-major xc (any strides): (C, N, H, W) -> cols (C*kH*kW, N*H_out*W_out),
+    or with batch_last (C, H, W, N) -> cols (C*kH*kW, H_out*W_out*N)."""
+    hw_axes = _hw_axes(batch_last)
+    # Channel-major, so that every row block of cols is gathered from one contiguous channel
+    # plane; the windows themselves are a view, and the final reshape is the only copy of the
+    # (large) column matrix.
+    windows = sliding_window_view(_pad(xc, padding, hw_axes), kernel, axis=hw_axes)
+    windows = windows[_hw_index(slice(None, None, stride[0]), slice(None, None, stride[1]), hw_axes)]
+    # windows: (C, <three column axes>, kH, kW) -> rows (C, kH, kW), columns in xc's order
+    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(xc.shape[0] * kernel[0] * kernel[1], -1)
 
 
 def _col2im(
@@ -221,19 +283,24 @@ def _col2im(
     stride: Pair,
     padding: Pair,
     out_hw: Pair,
+    batch_last: bool = False,
 ) -> np.ndarray:
-    """col2im on checked arguments: cols (C*kH*kW, N*H_out*W_out) -> x (N, C, H, W), a strided view."""
+    """col2im on checked arguments: cols (C*kH*kW, N*H_out*W_out) -> x (N, C, H, W), a strided view.
+
+    With batch_last the columns are ordered (H_out, W_out, N), as ``_im2col_channel_major`` makes them.
+    """
     n, c, h, w = x_shape
     (kh, kw), (ph, pw) = kernel, padding
-    per_offset = cols.reshape(c, kh, kw, n, *out_hw)
-    xc = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    hw_axes = _hw_axes(batch_last)
+    xc = np.zeros(_channel_major_shape(c, n, (h + 2 * ph, w + 2 * pw), batch_last), dtype=cols.dtype)
+    per_offset = cols.reshape(c, kh, kw, *_channel_major_shape(c, n, out_hw, batch_last)[1:])
     # One vectorised add per kernel offset instead of one per window: where windows overlap,
     # their contributions add up, which is what the chain rule asks for.
     for p in range(kh):
         for q in range(kw):
-            view = _offset_view(xc, p, q, stride, out_hw)
+            view = _offset_view(xc, p, q, stride, out_hw, hw_axes)
             view += per_offset[:, p, q]
-    return xc[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
+    return _nchw(xc[_hw_index(slice(ph, ph + h), slice(pw, pw + w), hw_axes)], batch_last)
 
 
 def im2col(x: np.ndarray, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0) -> np.ndarray:
@@ -358,12 +425,17 @@ def conv2d_forward(
     kernel, stride, padding = _geometry(weight.shape[2:], stride, padding)
     c_out = weight.shape[0]
     out_hw = _output_hw(x.shape[2:], kernel, stride, padding)
-    cols = _im2col(x, kernel, stride, padding, out_hw)  # (C_in*kH*kW, N*H_out*W_out)
+    batch_last = _batch_last(out_hw)
+    cols = _im2col_channel_major(_channel_major(x, batch_last), kernel, stride, padding, batch_last)
     # One large product rather than one per image: BLAS runs it at full speed on all threads.
-    out = weight.reshape(c_out, -1) @ cols  # (C_out, N*H_out*W_out)
-    if bias is not None:
-        out += bias[:, None]
-    out = np.ascontiguousarray(out.reshape(c_out, x.shape[0], *out_hw).transpose(1, 0, 2, 3))
+    out2 = weight.reshape(c_out, -1) @ cols  # (C_out, N*H_out*W_out), columns ordered as in cols
+    out_cm = out2.reshape(_channel_major_shape(c_out, x.shape[0], out_hw, batch_last))
+    # Back to NCHW in one copy, adding the bias on the way rather than in a pass of its own.
+    out = np.empty((x.shape[0], c_out, *out_hw), dtype=x.dtype)
+    if bias is None:
+        out[...] = _nchw(out_cm, batch_last)
+    else:
+        np.add(_nchw(out_cm, batch_last), bias[:, None, None], out=out)
     cache = (x.shape, cols, weight, bias is not None, stride, padding, out_hw)
     return out, cache
 
@@ -377,22 +449,103 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     x_shape, cols, weight, has_bias, stride, padding, out_hw = cache
     c_out = weight.shape[0]
     dout = _check_dout(dout, (x_shape[0], c_out, *out_hw)).astype(weight.dtype, copy=False)
-    # The forward product was (C_out, C_in*kH*kW) @ cols -> (C_out, N*H_out*W_out); dout in that layout:
-    dout2 = dout.transpose(1, 0, 2, 3).reshape(c_out, -1)
+    # The forward product was (C_out, C_in*kH*kW) @ cols -> (C_out, N*H_out*W_out); dout in
+    # that layout, channel-major with the columns ordered as in cols:
+    batch_last = _batch_last(out_hw)
+    dout_cm = np.ascontiguousarray(_channel_major(dout, batch_last))
+    dout2 = dout_cm.reshape(c_out, -1)
     dbias = dout2.sum(axis=1) if has_bias else None
     dweight = (dout2 @ cols.T).reshape(weight.shape)
-    # dx = col2im(weight2.T @ dout2), done a few images at a time: the column gradient is as
-    # large as cols, and a small, reused buffer is faster than fresh memory the size of cols.
+    if _gather_is_cheaper(x_shape, weight.shape, stride, out_hw):
+        dx = _input_grad_gather(dout_cm, weight, padding, x_shape, batch_last)
+    else:
+        dx = _input_grad_scatter(dout_cm, weight, stride, padding, out_hw, x_shape, batch_last)
+    return dx, dweight, dbias
+
+
+# dx can be had in two ways. Scatter: the column gradient weight2.T @ dout2 (C_in*kH*kW values
+# per output position) added back window by window (col2im). Gather, for stride 1: im2col of
+# dout (C_out*kH*kW values per input pixel) and one product, see _input_grad_gather. Adding
+# into a strided view cost about twice as much per value as copying one, measured on this
+# course's machine, hence the factor in the choice.
+_SCATTER_COST = 2
+
+
+def _gather_is_cheaper(x_shape: tuple[int, ...], weight_shape: tuple[int, ...], stride: Pair, out_hw: Pair) -> bool:
+    """Whether conv2d_backward should compute dx by gather (stride 1 only) rather than by scatter."""
+    if stride != (1, 1):
+        return False  # gather would need zeros between dout's entries: s*s times the work
+    c_out, c_in = weight_shape[:2]
+    return c_out * x_shape[2] * x_shape[3] <= _SCATTER_COST * c_in * out_hw[0] * out_hw[1]
+
+
+def _images_per_chunk(bytes_per_image: int, n: int, batch_last: bool) -> int:
+    """How many of the n images' columns to process at once: a small, reused buffer is faster
+    than fresh memory the size of all the columns (first touches of new memory are slow). With
+    the batch last the images make the rows, which chunks would shorten: all n at once."""
+    return n if batch_last else max(1, _CHUNK_BYTES // bytes_per_image)
+
+
+def _input_grad_scatter(
+    dout_cm: np.ndarray,
+    weight: np.ndarray,
+    stride: Pair,
+    padding: Pair,
+    out_hw: Pair,
+    x_shape: tuple[int, int, int, int],
+    batch_last: bool,
+) -> np.ndarray:
+    """dx = col2im(weight2.T @ dout2), a few images at a time; dout_cm: dout channel-major."""
+    c_out = weight.shape[0]
     weight2 = weight.reshape(c_out, -1)
-    per_image = out_hw[0] * out_hw[1]
-    step = max(1, _CHUNK_BYTES // (cols.shape[0] * per_image * cols.itemsize))
+    bytes_per_image = weight2.shape[1] * out_hw[0] * out_hw[1] * weight.itemsize  # of dcols
+    step = _images_per_chunk(bytes_per_image, x_shape[0], batch_last)
     dx = np.empty(x_shape, dtype=weight.dtype)
     for start in range(0, x_shape[0], step):
-        stop = min(start + step, x_shape[0])
-        dcols = weight2.T @ dout2[:, start * per_image : stop * per_image]
-        block_shape = (stop - start, *x_shape[1:])
-        dx[start:stop] = _col2im(dcols, block_shape, weight.shape[2:], stride, padding, out_hw)
-    return dx, dweight, dbias
+        block = _images(dout_cm, start, start + step, batch_last)
+        dcols = weight2.T @ block.reshape(c_out, -1)  # (C_in*kH*kW, images*H_out*W_out)
+        block_shape = (min(step, x_shape[0] - start), *x_shape[1:])
+        block_dx = _col2im(dcols, block_shape, weight.shape[2:], stride, padding, out_hw, batch_last)
+        dx[start : start + step] = block_dx
+    return dx
+
+
+def _input_grad_gather(
+    dout_cm: np.ndarray,
+    weight: np.ndarray,
+    padding: Pair,
+    x_shape: tuple[int, int, int, int],
+    batch_last: bool,
+) -> np.ndarray:
+    """dx of a stride-1 convolution as a convolution of dout; dout_cm: dout channel-major.
+
+    Pixel x[n, c, u, v] met weight[k, c, p, q] in out[n, k, u + pH - p, v + pW - q], so
+    dx[n, c, u, v] = sum over k, p, q of dout[n, k, u + pH - p, v + pW - q] * weight[k, c, p, q].
+    With r = kH-1-p, t = kW-1-q and dout_p, dout zero-padded by kH-1-pH rows and kW-1-pW columns:
+    dx[n, c, u, v] = sum over k, r, t of dout_p[n, k, u + r, v + t] * weight[k, c, kH-1-r, kW-1-t],
+    a cross-correlation of dout_p with the kernel flipped in both axes and its channel axes
+    swapped. It runs like the forward pass: im2col of dout (one column per input pixel) and one
+    matrix product per chunk of images.
+    """
+    c_out, c_in, kh, kw = weight.shape
+    h, w = x_shape[2:]
+    hw_axes = _hw_axes(batch_last)
+    (ph, pw), h_out, w_out = padding, dout_cm.shape[hw_axes[0]], dout_cm.shape[hw_axes[1]]
+    # Padding wider than kH-1 would be negative here: the outermost outputs saw only padding
+    # and never reach x, so they are cropped instead.
+    crop_h, crop_w = max(ph - (kh - 1), 0), max(pw - (kw - 1), 0)
+    dout_cm = dout_cm[_hw_index(slice(crop_h, h_out - crop_h), slice(crop_w, w_out - crop_w), hw_axes)]
+    full_padding = (max(kh - 1 - ph, 0), max(kw - 1 - pw, 0))
+    flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_in, -1)  # (C_in, C_out*kH*kW)
+    step = _images_per_chunk(flipped.shape[1] * h * w * weight.itemsize, x_shape[0], batch_last)
+    dx = np.empty(x_shape, dtype=weight.dtype)
+    for start in range(0, x_shape[0], step):
+        block = _images(dout_cm, start, start + step, batch_last)
+        dcols = _im2col_channel_major(block, (kh, kw), (1, 1), full_padding, batch_last)
+        images = min(step, x_shape[0] - start)
+        dx_cm = (flipped @ dcols).reshape(_channel_major_shape(c_in, images, (h, w), batch_last))
+        dx[start : start + step] = _nchw(dx_cm, batch_last)
+    return dx
 
 
 def conv2d(

@@ -191,6 +191,8 @@ CONV_CASES = [
     (3, 2, 6, 5, 3, (2, 3), (1, 2), (2, 0)),
     (1, 4, 5, 5, 2, 1, 1, 0),
     (2, 2, 5, 5, 3, 5, 2, 2),
+    (2, 3, 6, 17, 5, 3, 1, 1),  # output rows of 17: conv2d works with the batch axis second
+    (2, 2, 5, 6, 3, (3, 1), 1, (3, 1)),  # padding wider than kernel - 1: outer outputs see only zeros
 ]
 
 
@@ -230,15 +232,69 @@ def test_conv2d_fast_matches_torch(case, with_bias, rng):
         assert dbias is None
 
 
-def test_conv2d_backward_in_blocks_of_images_matches_torch(monkeypatch, rng):
-    # The column gradient is processed a few images at a time; force blocks of one image.
-    monkeypatch.setattr(nf, "_CHUNK_BYTES", 1)
-    x, weight, bias, stride, padding = conv_case((3, 2, 7, 6, 4, 3, 2, 1), rng)
+# The fast conv2d picks its memory layout and its way to dx from the shapes; these settings of
+# the module's thresholds force each combination, so that every path is checked on every case.
+LAYOUTS = {"batch second (C, N, H, W)": 0, "batch last (C, H, W, N)": 10**9}  # _SHORT_ROW
+DX_METHODS = {"scatter (col2im)": 0, "gather where stride is 1": 10**9}  # _SCATTER_COST
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+@pytest.mark.parametrize("short_row", LAYOUTS.values(), ids=LAYOUTS.keys())
+@pytest.mark.parametrize("scatter_cost", DX_METHODS.values(), ids=DX_METHODS.keys())
+def test_conv2d_fast_every_layout_and_dx_method_matches_torch(case, short_row, scatter_cost, monkeypatch, rng):
+    monkeypatch.setattr(nf, "_SHORT_ROW", short_row)
+    monkeypatch.setattr(nf, "_SCATTER_COST", scatter_cost)
+    x, weight, bias, stride, padding = conv_case(case, rng)
     out, cache = nf.conv2d_forward(x, weight, bias, stride, padding)
     dout = rng.standard_normal(out.shape)
-    _, dx_t, dw_t, db_t = torch_conv(x, weight, bias, stride, padding, dout)
+    out_t, dx_t, dw_t, db_t = torch_conv(x, weight, bias, stride, padding, dout)
     dx, dweight, dbias = nf.conv2d_backward(dout, cache)
-    assert rel_error(dx, dx_t) < 1e-6 and rel_error(dweight, dw_t) < 1e-6 and rel_error(dbias, db_t) < 1e-6
+    assert rel_error(out, out_t) < 1e-6
+    assert rel_error(dx, dx_t) < 1e-6
+    assert rel_error(dweight, dw_t) < 1e-6
+    assert rel_error(dbias, db_t) < 1e-6
+
+
+def test_dx_by_gather_only_where_stride_is_1():
+    # Gathering needs stride 1 (otherwise dout would need zeros between its entries).
+    assert nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (1, 1), (10, 10))
+    assert not nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (2, 2), (5, 5))
+    assert not nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (1, 2), (10, 5))
+    # One input channel, many filters: scattering C_in*kH*kW values per output is cheaper.
+    assert not nf._gather_is_cheaper((8, 1, 10, 10), (32, 1, 3, 3), (1, 1), (10, 10))
+
+
+@pytest.mark.parametrize("scatter_cost", DX_METHODS.values(), ids=DX_METHODS.keys())
+def test_conv2d_backward_in_blocks_of_images_matches_torch(scatter_cost, monkeypatch, rng):
+    # dx is computed a few images at a time in the (C, N, H, W) layout; force blocks of one image.
+    monkeypatch.setattr(nf, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(nf, "_SHORT_ROW", 0)
+    monkeypatch.setattr(nf, "_SCATTER_COST", scatter_cost)
+    for case in [(3, 2, 7, 6, 4, 3, 2, 1), (3, 2, 7, 6, 4, 3, 1, 1)]:
+        x, weight, bias, stride, padding = conv_case(case, rng)
+        out, cache = nf.conv2d_forward(x, weight, bias, stride, padding)
+        dout = rng.standard_normal(out.shape)
+        _, dx_t, dw_t, db_t = torch_conv(x, weight, bias, stride, padding, dout)
+        dx, dweight, dbias = nf.conv2d_backward(dout, cache)
+        assert rel_error(dx, dx_t) < 1e-6 and rel_error(dweight, dw_t) < 1e-6 and rel_error(dbias, db_t) < 1e-6
+
+
+@pytest.mark.parametrize("width", [6, 20])  # output rows below and above _SHORT_ROW: both layouts
+@pytest.mark.parametrize("c_in, c_out", [(6, 2), (2, 6)])  # gather, scatter
+def test_conv2d_fast_float32_matches_torch_float32(width, c_in, c_out, rng):
+    x = rng.standard_normal((3, c_in, 7, width), dtype=np.float32)
+    weight = rng.standard_normal((c_out, c_in, 3, 3), dtype=np.float32)
+    bias = rng.standard_normal(c_out, dtype=np.float32)
+    out, cache = nf.conv2d_forward(x, weight, bias, padding=1)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+    grads = nf.conv2d_backward(dout, cache)
+    assert out.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
+    out_t = F.conv2d(xt, wt, bt, padding=1)
+    out_t.backward(torch.from_numpy(dout))
+    assert rel_error(out, out_t) < 1e-5
+    for ours, theirs in zip(grads, (xt.grad, wt.grad, bt.grad), strict=True):
+        assert rel_error(ours, theirs) < 1e-5
 
 
 @pytest.mark.parametrize("case", CONV_CASES)
