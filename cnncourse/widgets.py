@@ -20,9 +20,9 @@ from cnncourse.numpy.autograd import Value
 from cnncourse.numpy.features import gradient_histograms
 from cnncourse.numpy.filters import KERNELS
 from cnncourse.numpy.functional import sigmoid
-from cnncourse.pooling import POOLING_MODES
 from cnncourse.plot import (draw_graph, plot_convolution, plot_decision_boundary, plot_orientation_histograms,
                             plot_pooling_shift)
+from cnncourse.pooling import POOLING_MODES
 
 __all__ = ["FigureDemo", "hog_explorer", "neuron_explorer", "graph_explorer", "conv_explorer", "pool_explorer"]
 
