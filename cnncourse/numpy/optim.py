@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from ._checks import positive_int
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR"]
 
 
@@ -164,8 +166,7 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by `gamma` every `step_size` epochs, as ``torch.optim.lr_scheduler.StepLR``."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if step_size < 1:
-            raise ValueError(f"step_size must be a positive integer, got {step_size}")
+        positive_int(step_size, "step_size")
         super().__init__(optimizer)
         self.step_size = step_size
         self.gamma = gamma
@@ -182,8 +183,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if T_max < 1:
-            raise ValueError(f"T_max must be a positive integer, got {T_max}")
+        positive_int(T_max, "T_max")
         super().__init__(optimizer)
         self.T_max = T_max
         self.eta_min = eta_min
@@ -205,8 +205,7 @@ class LinearLR(LRScheduler):
     ) -> None:
         if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
             raise ValueError(f"start_factor must be in (0, 1] and end_factor in [0, 1], got {start_factor}, {end_factor}")
-        if total_iters < 1:
-            raise ValueError(f"total_iters must be a positive integer, got {total_iters}")
+        positive_int(total_iters, "total_iters")
         super().__init__(optimizer)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         optimizer.lr = self.lr_at(0)
