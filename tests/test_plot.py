@@ -174,3 +174,13 @@ def test_pooling_shift_speaks_the_package_spelling():
     assert fig.axes[1].get_title().startswith("avg pool 2x2")
     with pytest.raises(ValueError, match="mode must be 'max' or 'avg', got 'average' \\(write 'avg'"):
         plot_pooling_shift(np.eye(6), mode="average")
+
+
+def test_every_figure_function_takes_ax():
+    """The module's rule, checked for every public function (new ones included)."""
+    import inspect
+
+    import cnncourse.plot as plot
+
+    missing = [name for name in plot.__all__ if "ax" not in inspect.signature(getattr(plot, name)).parameters]
+    assert not missing, f"these plot functions take no ax: {missing}"
