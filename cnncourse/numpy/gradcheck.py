@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._checks import Seed
+
 __all__ = ["numerical_gradient", "relative_error", "check_layer"]
 
 
@@ -50,7 +52,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
-def check_layer(layer, x: np.ndarray, seed: int | np.random.Generator | None = 0, h: float = 1e-6) -> dict[str, float]:
+def check_layer(layer, x: np.ndarray, seed: Seed = 0, h: float = 1e-6) -> dict[str, float]:
     """Check dx and every parameter gradient of `layer` at input x against numerical gradients.
 
     The scalar checked is loss = sum(layer.forward(x) * dout) with a random upstream gradient dout

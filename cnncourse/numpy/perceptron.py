@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import Seed
+
 __all__ = ["Perceptron"]
 
 
@@ -41,7 +43,7 @@ class Perceptron:
             self.b += self.lr * error
         return error != 0
 
-    def fit(self, X: np.ndarray, y: np.ndarray, epochs: int = 100, seed: int | None = 0) -> list[int]:
+    def fit(self, X: np.ndarray, y: np.ndarray, epochs: int = 100, seed: Seed = 0) -> list[int]:
         """Sweep the data in a shuffled order until an epoch has no mistake (or ``epochs`` run out).
 
         Returns the number of mistakes in each epoch.
