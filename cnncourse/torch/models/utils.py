@@ -5,7 +5,8 @@ from torch import nn
 
 from ...activations import ACTIVATIONS, activation_spec
 
-__all__ = ["ACTIVATIONS", "make_activation", "count_parameters", "check_input", "init_weights"]
+# check_input is for the model modules (from .utils import check_input), not part of the package's API.
+__all__ = ["ACTIVATIONS", "make_activation", "count_parameters", "init_weights"]
 
 # The torch module for each name of cnncourse.activations.ACTIVATIONS (the list both halves share).
 _ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
