@@ -1,7 +1,8 @@
 """Every activation name of the shared list (cnncourse.activations), in the torch half.
 
 Driven by the same list as tests/numpy/test_activations.py: every name builds in both halves, every
-model family accepts it, and the initialisation follows the name's entry, as the NumPy layers do.
+model family accepts it, and the initialisation follows the name's entry, as the NumPy layers do; test_lenet_parity.py compares
+LeNet-5 in the two halves for every name.
 """
 
 import numpy as np
@@ -77,15 +78,3 @@ def test_initialisation_follows_the_shared_entry(name):
     assert [conv.weight.std().item(), linear.weight.std().item()] == pytest.approx(expected, rel=0.03)
     assert conv.bias.abs().max().item() == 0 and linear.bias.abs().max().item() == 0
 
-
-@pytest.mark.parametrize("name", [*ACTIVATIONS])
-def test_lenet_is_the_same_network_in_both_halves_for_every_name(name):
-    ours = cn.LeNet5(input_size=8, activation=name, pooling="max", seed=0, dtype=np.float64)
-    theirs = models.lenet5(input_size=8, activation=name, pooling="max").double()
-    weights = [m for m in theirs.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    with torch.no_grad():
-        for t, n in zip(weights, [layer for layer in ours if "W" in layer.params], strict=True):
-            t.weight.copy_(torch.from_numpy(n.params["W"]))
-            t.bias.copy_(torch.from_numpy(n.params["b"]))
-    x = np.random.default_rng(0).random((3, 1, 8, 8))
-    np.testing.assert_allclose(theirs(torch.from_numpy(x)).detach().numpy(), ours.forward(x), rtol=1e-9, atol=1e-12)

@@ -4,11 +4,15 @@ import numpy as np
 import pytest
 import torch
 
+from cnncourse.activations import ACTIVATIONS
 from cnncourse.numpy import LeNet5, num_parameters
 from cnncourse.torch.models import count_parameters, lenet5
 
+# Every activation name of the shared list at 8x8, and the other sizes with both pooling modes.
+CASES = [(8, name, "max") for name in ACTIVATIONS] + [(28, "tanh", "avg"), (32, "tanh", "max"), (32, "relu", "avg")]
 
-@pytest.mark.parametrize("input_size, activation, pooling", [(8, "relu", "max"), (28, "tanh", "avg"), (32, "tanh", "max")])
+
+@pytest.mark.parametrize("input_size, activation, pooling", CASES)
 def test_same_parameters_and_outputs(input_size, activation, pooling):
     ours = LeNet5(num_classes=10, input_size=input_size, activation=activation, pooling=pooling, seed=0, dtype=np.float64)
     theirs = lenet5(num_classes=10, activation=activation, pooling=pooling, input_size=input_size).double()
