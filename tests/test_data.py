@@ -251,3 +251,23 @@ def test_fashion_mnist_rejects_corrupt_files(tmp_path):
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(DatasetUnavailable, match=r"truncated: expected \(2, 28, 28\)"):
         data.load_fashion_mnist(root=tmp_path / "short")
+
+
+@pytest.mark.parametrize("loader, dataset, names", [(load_mnist, "MNIST", 10), (load_cifar10, "CIFAR10", 10)])
+def test_real_loaders_return_a_split_with_class_names(loader, dataset, names, monkeypatch, tmp_path):
+    """MNIST and CIFAR-10 come as the same Split as the offline sets (torchvision's reader replaced by a fake)."""
+    import torchvision
+
+    class Fake:
+        def __init__(self, root, train, download):
+            n = 5 if train else 3
+            shape = (n, 28, 28) if dataset == "MNIST" else (n, 32, 32, 3)  # torchvision's layouts
+            self.data = np.full(shape, 255, dtype=np.uint8)
+            self.targets = list(range(n))
+
+    monkeypatch.setattr(torchvision.datasets, dataset, Fake)
+    split = loader(root=tmp_path)
+    assert type(split) is data.Split and len(split.class_names) == names
+    channels, size = (1, 28) if dataset == "MNIST" else (3, 32)
+    assert split.x_train.shape == (5, channels, size, size) and split.x_test.shape == (3, channels, size, size)
+    assert split.x_train.dtype == np.float32 and split.x_train.max() == 1.0 and split.y_test.dtype == np.int64

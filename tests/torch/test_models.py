@@ -386,3 +386,31 @@ def test_factories_pass_every_keyword_to_their_class():
     assert resnet_cifar(8, shortcut="B", width=4).layer1[0].conv1.out_channels == 4
     with pytest.raises(TypeError, match="unexpected keyword argument 'depth_multiplier'"):
         vgg("A", depth_multiplier=2)
+
+
+def test_both_alexnets_start_from_the_same_initialisation():
+    """He-normal with fan_in in every convolution and linear layer, zero biases, for the full and the small AlexNet."""
+    torch.manual_seed(0)
+    for model in (alexnet(num_classes=10), alexnet_small()):
+        for module in model.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)) and module.weight[0].numel() >= 200:
+                fan_in = module.weight[0].numel()
+                assert module.weight.std().item() == pytest.approx((2 / fan_in) ** 0.5, rel=0.1), module
+                assert module.bias.abs().max().item() == 0
+
+
+def test_lenet_has_one_signature_in_both_halves():
+    import inspect
+
+    import cnncourse.numpy as cn
+    from cnncourse.torch.models import LeNet5
+
+    def keyword_only(cls):
+        params = inspect.signature(cls.__init__).parameters.values()
+        return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    shared = ["in_channels", "num_classes", "input_size", "activation", "pooling"]
+    assert keyword_only(LeNet5) == shared
+    assert keyword_only(cn.LeNet5)[:5] == shared  # then seed and dtype, which only NumPy weights need
+    with pytest.raises(TypeError):
+        LeNet5(10)
