@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     print(summary_markdown(summary))
-    print(f"graded {len(summary['graded'])}, skipped {len(summary['skipped'])} already graded and unchanged")
-    for student, error in summary["failed"].items():
+    print(f"graded {len(summary.graded)}, skipped {len(summary.skipped)} already graded and unchanged")
+    for student, error in summary.failed.items():
         print(f"NO GRADE for {student}: {error}", file=sys.stderr)
-    return 1 if summary["failed"] else 0
+    return 1 if summary.failed else 0
 
 
 if __name__ == "__main__":

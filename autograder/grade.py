@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from autograder.config import Assignment, load_assignment
 from autograder.report import feedback_markdown, gradebook_csv, summarize, summary_markdown
-from autograder.results import GradingResult
+from autograder.results import ClassSummary, GradingResult
 from autograder.runner import grade_notebook
 from autograder.sandbox import _PACKAGE_ROOT
 from autograder.testing import Check, load_checks
@@ -113,7 +113,7 @@ def _grade_one(root: str, student: str, path: Path, problems: list[str], out: Pa
 
 
 def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, jobs: int | None = None,
-          progress: bool = True) -> dict:
+          progress: bool = True) -> ClassSummary:
     """Grade every submission not graded yet (or changed since); rebuild gradebook and summary from all results.
 
     Returns the summary, with ``graded``, ``skipped`` and ``failed`` (students the grader itself failed on).
@@ -154,6 +154,7 @@ def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, 
     write_atomic(out / "gradebook.csv", gradebook_csv(results, list(assignment.question_ids)))
     summary = summarize(results, list(assignment.question_ids))
     write_atomic(out / "summary.md", summary_markdown(summary))
-    write_atomic(out / "summary.json", json.dumps(summary, indent=1))
-    summary.update(graded=sorted(set(todo) - set(failed)), skipped=sorted(set(found) - set(todo)), failed=failed)
+    write_atomic(out / "summary.json", json.dumps(summary.to_dict(), indent=1))
+    summary.graded, summary.skipped = sorted(set(todo) - set(failed)), sorted(set(found) - set(todo))
+    summary.failed = failed
     return summary

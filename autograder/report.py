@@ -7,7 +7,7 @@ import csv
 import io
 import statistics
 
-from autograder.results import GradingResult
+from autograder.results import ClassSummary, GradingResult, QuestionSummary
 
 __all__ = ["check_text", "feedback_markdown", "gradebook_csv", "summarize", "summary_markdown"]
 
@@ -71,7 +71,7 @@ def gradebook_csv(results: dict[str, GradingResult], question_ids: list[str]) ->
     return buffer.getvalue()
 
 
-def summarize(results: dict[str, GradingResult], question_ids: list[str]) -> dict:
+def summarize(results: dict[str, GradingResult], question_ids: list[str]) -> ClassSummary:
     """Mean, spread, and per question: mean score, students without full marks, how often each check failed."""
     totals = [r.total for r in results.values()]
     per_question = {}
@@ -79,27 +79,25 @@ def summarize(results: dict[str, GradingResult], question_ids: list[str]) -> dic
         scores = [r.questions[q].score for r in results.values()]
         points = next(iter(results.values())).questions[q].points if results else 0
         failed = collections.Counter(c.name for r in results.values() for c in r.questions[q].checks if not c.passed)
-        per_question[q] = {"mean": statistics.fmean(scores) if scores else 0.0, "points": points,
-                           "students_not_full_marks": sum(s < points for s in scores),
-                           "failed_checks": dict(failed.most_common())}
-    return {"students": len(totals), "max_total": next(iter(results.values())).max_total if results else 0,
-            "mean": statistics.fmean(totals) if totals else 0.0,
-            "stdev": statistics.pstdev(totals) if totals else 0.0,
-            "min": min(totals, default=0.0), "max": max(totals, default=0.0),
-            "with_problems": sorted(s for s, r in results.items() if r.problems), "questions": per_question}
+        per_question[q] = QuestionSummary(statistics.fmean(scores) if scores else 0.0, points,
+                                          sum(s < points for s in scores), dict(failed.most_common()))
+    return ClassSummary(len(totals), next(iter(results.values())).max_total if results else 0,
+                        statistics.fmean(totals) if totals else 0.0, statistics.pstdev(totals) if totals else 0.0,
+                        min(totals, default=0.0), max(totals, default=0.0),
+                        sorted(s for s, r in results.items() if r.problems), per_question)
 
 
-def summary_markdown(summary: dict) -> str:
-    lines = [f"# Grading summary ({summary['students']} submissions)", "",
-             f"Total: mean {summary['mean']:.2f} / {_fmt(summary['max_total'])}, standard deviation "
-             f"{summary['stdev']:.2f}, min {_fmt(summary['min'])}, max {_fmt(summary['max'])}", "",
+def summary_markdown(summary: ClassSummary) -> str:
+    lines = [f"# Grading summary ({summary.students} submissions)", "",
+             f"Total: mean {summary.mean:.2f} / {_fmt(summary.max_total)}, standard deviation "
+             f"{summary.stdev:.2f}, min {_fmt(summary.min)}, max {_fmt(summary.max)}", "",
              "| question | mean | points | students without full marks |", "|---|---|---|---|"]
-    lines += [f"| {q} | {s['mean']:.2f} | {_fmt(s['points'])} | {s['students_not_full_marks']} |"
-              for q, s in summary["questions"].items()]
-    failing = [(n, q, name) for q, s in summary["questions"].items() for name, n in s["failed_checks"].items()]
+    lines += [f"| {q} | {s.mean:.2f} | {_fmt(s.points)} | {s.students_not_full_marks} |"
+              for q, s in summary.questions.items()]
+    failing = [(n, q, name) for q, s in summary.questions.items() for name, n in s.failed_checks.items()]
     if failing:
         lines += ["", "Checks failed most often:", ""]
         lines += [f"- {n} x {q}: {name}" for n, q, name in sorted(failing, key=lambda f: -f[0])[:10]]
-    if summary["with_problems"]:
-        lines += ["", "Notebooks with problems (see their feedback): " + ", ".join(summary["with_problems"])]
+    if summary.with_problems:
+        lines += ["", "Notebooks with problems (see their feedback): " + ", ".join(summary.with_problems)]
     return "\n".join(lines) + "\n"

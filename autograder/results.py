@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CheckResult", "QuestionResult", "GradingResult"]
+__all__ = ["CheckResult", "QuestionResult", "GradingResult", "QuestionSummary", "ClassSummary"]
 
 
 @dataclass
@@ -69,3 +69,35 @@ class GradingResult:
         questions = {qid: QuestionResult(**{**q, "checks": [CheckResult(**c) for c in q["checks"]]})
                      for qid, q in data["questions"].items()}
         return cls(**{**data, "questions": questions})
+
+
+@dataclass
+class QuestionSummary:
+    mean: float
+    points: float
+    students_not_full_marks: int
+    failed_checks: dict[str, int]  # check name -> how many students failed it, most often first
+
+
+@dataclass
+class ClassSummary:
+    """A class's grades (``summary.json`` is ``to_dict()`` without the last three fields), and what this run did:
+    ``graded``, ``skipped`` (already graded and unchanged) and ``failed`` (student -> why the grader failed)."""
+
+    students: int
+    max_total: float
+    mean: float
+    stdev: float
+    min: float
+    max: float
+    with_problems: list[str]
+    questions: dict[str, QuestionSummary]
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for run_only in ("graded", "skipped", "failed"):
+            del data[run_only]
+        return data

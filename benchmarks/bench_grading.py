@@ -114,7 +114,7 @@ def bench(assignment_dir: Path, n: int) -> None:
                 print(f"{assignment_dir.name:24s} the tests call the student's code {calls / n:.0f} times per "
                       "submission (training included), time the bare run does not spend; "
                       f"CPU {(cpu_seconds() - cpu) / n:.2f} s per submission")
-            assert len(summary["graded"]) == n and summary["mean"] == summary["max_total"], json.dumps(summary)
+            assert len(summary.graded) == n and summary.mean == summary.max_total, json.dumps(summary.to_dict())
             per = seconds[jobs] / n
             print(f"{assignment_dir.name:24s} jobs={jobs}  {n} submissions in {seconds[jobs]:6.1f} s  "
                   f"{60 / per:6.1f} submissions/min  {per:5.2f} s/submission  "

@@ -114,7 +114,7 @@ def graded(request, tmp_path_factory):
     shutil.copyfile(assignment.source_notebook, submissions / "solution.ipynb")
     shutil.copyfile(release(assignment.root, tmp / "released"), submissions / "blank.ipynb")
     summary = grade(assignment.root, submissions, tmp / "out", jobs=1, progress=False)
-    assert summary["failed"] == {}, f"the grader itself failed: {summary['failed']}"
+    assert summary.failed == {}, f"the grader itself failed: {summary.failed}"
     return {s: json.loads((tmp / "out" / "results" / f"{s}.json").read_text()) for s in ("solution", "blank")}
 
 
@@ -181,7 +181,7 @@ def graded_mistakes(tmp_path_factory):
             for index, mistake in enumerate(mistakes_of(root)):
                 (tmp / "subs" / f"mistake_{index:02d}.ipynb").write_text(json.dumps(with_mistake(source, mistake)))
             summary = grade(root, tmp / "subs", tmp / "out", jobs=2, progress=False)
-            assert summary["failed"] == {}, f"the grader itself failed: {summary['failed']}"
+            assert summary.failed == {}, f"the grader itself failed: {summary.failed}"
             graded[root] = {p.stem: json.loads(p.read_text()) for p in (tmp / "out" / "results").glob("*.json")}
         return graded[root]
 

@@ -38,15 +38,15 @@ def test_killed_grader_resumes_and_skips_what_is_graded(tmp_path):
     assert 2 <= len(written) < len(STUDENTS)
 
     summary = grade(TOY, subs, out, jobs=2, progress=False)
-    assert summary["skipped"] == sorted(written)
-    assert summary["graded"] == sorted(set(STUDENTS) - set(written)) and summary["failed"] == {}
+    assert summary.skipped == sorted(written)
+    assert summary.graded == sorted(set(STUDENTS) - set(written)) and summary.failed == {}
     assert {p.stem: p.stat().st_mtime_ns for p in (out / "results").glob("*.json") if p.stem in written} == written
     with open(out / "gradebook.csv") as f:
         assert {row["student"]: row["total"] for row in csv.DictReader(f)} == {s: "5" for s in STUDENTS}
 
     (subs / "student0.ipynb").write_text((TOY.parent / "toy" / "toy.ipynb").read_text() + "\n")
     summary = grade(TOY, subs, out, jobs=1, progress=False)
-    assert summary["graded"] == ["student0"] and len(summary["skipped"]) == len(STUDENTS) - 1
+    assert summary.graded == ["student0"] and len(summary.skipped) == len(STUDENTS) - 1
 
 
 def test_changed_tests_are_loaded_again_in_the_same_process(tmp_path):
@@ -56,11 +56,11 @@ def test_changed_tests_are_loaded_again_in_the_same_process(tmp_path):
     shutil.copytree(TOY, assignment)
     subs.mkdir()
     shutil.copyfile(TOY / "toy.ipynb", subs / "student.ipynb")
-    assert grade(assignment, subs, tmp_path / "out", jobs=1, progress=False)["mean"] == 5
+    assert grade(assignment, subs, tmp_path / "out", jobs=1, progress=False).mean == 5
     hidden = assignment / "tests" / "hidden" / "test_q3_loop_sum.py"
     hidden.write_text(hidden.read_text() + "\n\ndef test_new(student):\n    assert False, 'a new check fails'\n")
     summary = grade(assignment, subs, tmp_path / "out", jobs=1, progress=False)
-    assert summary["graded"] == ["student"]
+    assert summary.graded == ["student"]
     result = json.loads((tmp_path / "out" / "results" / "student.json").read_text())
     assert result["questions"]["q3_loop_sum"]["score"] == 2 * 3 / 4  # the new check counts
     assert result["assignment_hash"] == load_assignment(assignment).fingerprint()
