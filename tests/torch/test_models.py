@@ -364,20 +364,35 @@ def test_models_package_exports_exactly_what_its_modules_list():
             assert getattr(package, name) is getattr(module, name), f"{name} of {module.__name__} is shadowed"
 
 
-@pytest.mark.parametrize("package_name", ["cnncourse.numpy", "cnncourse.torch"])
-def test_no_two_different_things_share_a_public_name(package_name):
-    """Every public name re-exported by a package is the object its module defines, whichever module lists it."""
+def _public_names(package_name):
+    """(module, name, object) for every name in the __all__ of the package's imported submodules."""
     import importlib
     import types
 
     package = importlib.import_module(package_name)
-    owners: dict[str, object] = {}
-    for module in vars(package).values():
+    for module in list(vars(package).values()):
         if isinstance(module, types.ModuleType) and module.__name__.startswith(package_name + "."):
             for name in getattr(module, "__all__", ()):
-                obj = getattr(module, name)
-                assert owners.setdefault(name, obj) is obj, f"{name} means two things in {package_name}"
-                assert getattr(package, name) is obj, f"{package_name}.{name} is not {module.__name__}.{name}"
+                yield package, module, name, getattr(module, name)
+
+
+@pytest.mark.parametrize("package_name", ["cnncourse.numpy", "cnncourse.torch"])
+def test_no_two_different_things_share_a_public_name(package_name):
+    """A public name means one object in a package, whichever of its modules lists it, and the package's
+    attribute of that name is that object (no star-import shadows another module's name)."""
+    owners: dict[str, object] = {}
+    for package, module, name, obj in _public_names(package_name):
+        assert owners.setdefault(name, obj) is obj, f"{name} means two things in {package_name}"
+        shadow = getattr(package, name, obj)
+        assert shadow is obj, f"{package_name}.{name} is not {module.__name__}.{name}"
+
+
+@pytest.mark.parametrize("package_name", ["cnncourse.numpy", "cnncourse.torch"])
+def test_every_public_name_is_re_exported_by_its_package(package_name):
+    """COMMON's rule: public names live in each module's __all__ and the package __init__ re-exports them."""
+    missing = sorted(f"{module.__name__}.{name}" for package, module, name, _ in _public_names(package_name)
+                     if not hasattr(package, name))
+    assert not missing, f"add `from .<module> import *` to {package_name}/__init__.py for: {', '.join(missing)}"
 
 
 def test_factories_pass_every_keyword_to_their_class():
