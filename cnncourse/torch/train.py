@@ -20,7 +20,7 @@ from ..history import History
 from .device import pick_device
 
 # History is defined once, in cnncourse.history, for both fits; it is re-exported here.
-__all__ = ["History", "evaluate", "fit", "train_one_epoch", "save_checkpoint", "load_checkpoint"]
+__all__ = ["EpochResult", "History", "evaluate", "fit", "train_one_epoch", "save_checkpoint", "load_checkpoint"]
 
 Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
 
