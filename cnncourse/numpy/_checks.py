@@ -66,11 +66,17 @@ def float_dtype(dtype) -> np.dtype:
     return dtype
 
 
+def check_batch(x, name: str = "x") -> np.ndarray:
+    """``x: (N, ...)`` as an array holding N >= 1 examples."""
+    x = np.asarray(x)
+    if x.ndim < 1 or len(x) == 0:
+        raise ValueError(f"{name} must hold at least one example (N, ...), got shape {x.shape}")
+    return x
+
+
 def check_examples(x, y, x_name: str = "x", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
     """``x: (N, ...)`` and ``y: (N, ...)`` as arrays holding the same number N >= 1 of examples."""
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim < 1 or len(x) == 0:
-        raise ValueError(f"{x_name} must hold at least one example (N, ...), got shape {x.shape}")
+    x, y = check_batch(x, x_name), np.asarray(y)
     if y.ndim < 1 or len(y) != len(x):
         raise ValueError(f"{x_name} and {y_name} must have the same length N, got {x_name} shape {x.shape} "
                          f"and {y_name} shape {y.shape}")

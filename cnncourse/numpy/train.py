@@ -14,7 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..history import History
-from ._checks import Seed, check_examples, positive_int
+from ._checks import Seed, check_batch, check_examples, positive_int
 from .layers import Layer
 from .losses import softmax_cross_entropy
 
@@ -115,9 +115,7 @@ def predict(model: Layer, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     An output (N, C) with C >= 2 gives the class of the largest score; a single output per example
     is read as a probability (a model ending in Sigmoid) and gives 1 where it exceeds 0.5.
     """
-    x = np.asarray(x)
-    if x.ndim < 1 or len(x) == 0:
-        raise ValueError(f"x must hold at least one example (N, ...), got shape {x.shape}")
+    x = check_batch(x, "x")
     positive_int(batch_size, "batch_size")
     model.eval()
     return np.concatenate([_labels(model.forward(x[s:s + batch_size])) for s in range(0, len(x), batch_size)])
