@@ -222,7 +222,7 @@ def _offset_view(
 # NumPy copies and adds a strided array row by row along its last axis, at a fixed cost per
 # row: when the output rows are short (W_out < _SHORT_ROW) that cost dominates im2col and
 # col2im, and conv2d works in (C, H, W, N) instead, where a row holds the whole batch. The
-# threshold was measured on this course's machine (benchmarks/bench_numpy_vs_torch.py).
+# threshold was measured on this course's machine, on shapes like benchmarks/bench_numpy_vs_torch.py's.
 _SHORT_ROW = 16
 
 
@@ -502,7 +502,7 @@ def _input_grad_scatter(
     x_shape: tuple[int, int, int, int],
     batch_last: bool,
 ) -> np.ndarray:
-    """dx = col2im(weight2.T @ dout2), a few images at a time; dout_cm: dout channel-major."""
+    """dx = col2im(weight2.T @ dout2), in chunks of images (_images_per_chunk); dout_cm: dout channel-major."""
     c_out = weight.shape[0]
     weight2 = weight.reshape(c_out, -1)
     bytes_per_image = weight2.shape[1] * out_hw[0] * out_hw[1] * weight.itemsize  # of dcols
