@@ -4,13 +4,14 @@ Device-agnostic: code follows the model's device, and ``pick_device`` chooses CU
 MPS, then the CPU. Every module lists its public names in ``__all__``; they are re-exported here.
 """
 
-from . import attacks, augment, compare, device, init_stats, interpret, loaders, models, summary, train, transfer
+from . import attacks, augment, compare, device, gradients, init_stats, interpret, loaders, models, summary, train, transfer
 from . import attribution, representations, robustness, sanity
 from .attacks import *  # noqa: F401,F403
 from .attribution import *  # noqa: F401,F403
 from .augment import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
 from .device import *  # noqa: F401,F403
+from .gradients import *  # noqa: F401,F403
 from .init_stats import *  # noqa: F401,F403
 from .interpret import *  # noqa: F401,F403
 from .loaders import *  # noqa: F401,F403

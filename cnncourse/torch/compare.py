@@ -25,7 +25,7 @@ from .summary import count_macs
 from .train import History, evaluate, fit
 
 __all__ = ["NetworkFactory", "BOOK_NETWORKS", "ArchitectureResult", "Comparison", "load_comparison_data",
-           "compare_architectures", "training_curve"]
+           "compare_architectures", "TrainingCurve", "training_curve"]
 
 # A factory builds a fresh network for images (in_channels, input_size, input_size) and num_classes classes.
 NetworkFactory = Callable[[int, int, int], nn.Module]
@@ -61,6 +61,7 @@ class ArchitectureResult:
     cpu_seconds_per_epoch: list[float] = field(default_factory=list)
     wall_seconds_per_epoch: list[float] = field(default_factory=list)
     histories: list[History] = field(default_factory=list)
+    models: list[nn.Module] = field(default_factory=list, repr=False)  # the trained networks, one per seed
 
     @property
     def accuracy_mean(self) -> float:
@@ -197,8 +198,34 @@ def compare_architectures(
             result.wall_seconds_per_epoch.append((time.perf_counter() - wall0) / epochs)
             result.test_accuracy.append(evaluate(model, test_loader, device)[1])
             result.histories.append(history)
+            result.models.append(model)
         results.append(result)
     return Comparison(name, str(device), seeds, epochs, len(x_train), len(x_test), results)
+
+
+@dataclass
+class TrainingCurve:
+    """Per-step training loss and error (fraction of the minibatch misclassified), both ``(steps,)``,
+    measured on each minibatch just before the step that learns from it."""
+
+    loss: np.ndarray
+    error: np.ndarray
+    batch_size: int
+    train_size: int
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """The training time of each step in epochs (passes over the training images): ``(steps,)``."""
+        return np.arange(1, len(self.loss) + 1) * self.batch_size / self.train_size
+
+    def epochs_to(self, threshold: float, window: int = 20) -> float:
+        """Epochs until the error averaged over the last ``window`` minibatches first falls to ``threshold``
+        or below; ``inf`` if it never does."""
+        if len(self.error) < window:
+            raise ValueError(f"window ({window}) is longer than the curve ({len(self.error)} steps)")
+        running = np.convolve(self.error, np.ones(window) / window, mode="valid")
+        below = np.flatnonzero(running <= threshold)
+        return float(self.epochs[below[0] + window - 1]) if below.size else float("inf")
 
 
 def training_curve(
@@ -209,28 +236,37 @@ def training_curve(
     batch_size: int = 64,
     lr: float = 1e-3,
     seed: int = 0,
+    optimizer: str = "adam",
     device: str | torch.device | None = None,
-) -> np.ndarray:
-    """The training loss after each of ``steps`` Adam steps on shuffled minibatches of ``x: (N, C, H, W)``
-    and ``y: (N,)`` (the data is cycled when ``steps`` needs more than one pass); returns ``(steps,)``.
+) -> TrainingCurve:
+    """Train ``model`` for ``steps`` steps on shuffled minibatches of ``x: (N, C, H, W)``, ``y: (N,)`` (cycling
+    through the data as often as needed) and record the loss and error of every minibatch.
 
-    ``seed`` fixes the batch order only: seed the model's initial weights before building it.
-    Curves per step, not per epoch, show the first moments of training that a short budget allows.
+    ``optimizer``: "adam", or "sgd" (with momentum 0.9, as AlexNet was trained). ``seed`` fixes the batch
+    order only: seed the model's initial weights before building it. Curves per step, not per epoch, show
+    the first moments of training that a short budget allows.
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     device = pick_device() if device is None else (device if isinstance(device, torch.device) else pick_device(device))
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    params = model.parameters()
+    opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr, momentum=0.9)
     loader = numpy_loader(x, y, batch_size, shuffle=True, seed=seed)
     losses: list[float] = []
+    errors: list[float] = []
     while len(losses) < steps:
         for xb, yb in loader:
-            loss = nn.functional.cross_entropy(model(xb.to(device)), yb.to(device))
-            optimizer.zero_grad(set_to_none=True)
+            xb, yb = xb.to(device), yb.to(device)
+            logits = model(xb)
+            loss = nn.functional.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            opt.step()
             losses.append(loss.item())
+            errors.append((logits.argmax(1) != yb).float().mean().item())
             if len(losses) == steps:
                 break
-    return np.array(losses)
+    return TrainingCurve(np.array(losses), np.array(errors), batch_size, len(x))

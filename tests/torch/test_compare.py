@@ -73,7 +73,15 @@ def test_training_curve_decreases():
     torch.manual_seed(0)
     curve = training_curve(linear(1, 28, 2), split.x_train, split.y_train, steps=30, batch_size=16, lr=1e-2,
                            device="cpu")
-    assert curve.shape == (30,)
-    assert curve[-5:].mean() < 0.5 * curve[:3].mean()
+    assert curve.loss.shape == curve.error.shape == (30,)
+    assert curve.loss[-5:].mean() < 0.5 * curve.loss[:3].mean()
+    assert curve.epochs[-1] == pytest.approx(30 * 16 / 96)
+    # the running error over 5 batches falls to 0.2 at some step, and that step is reported in epochs
+    reached = curve.epochs_to(0.2, window=5)
+    step = round(reached * 96 / 16) - 1
+    assert curve.error[step - 4 : step + 1].mean() <= 0.2 < curve.error[:5].mean()
+    assert curve.epochs_to(-1.0, window=5) == float("inf")
     with pytest.raises(ValueError, match="steps"):
         training_curve(linear(1, 28, 2), split.x_train, split.y_train, steps=0)
+    with pytest.raises(ValueError, match="optimizer"):
+        training_curve(linear(1, 28, 2), split.x_train, split.y_train, steps=1, optimizer="lbfgs")
