@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder import grade, load_assignment, release
-from autograder.notebook import read_notebook, tagged_questions
+from autograder.notebook import read_notebook, solution_lines, tagged_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.parent for p in (ROOT / "assignments").glob("*/assignment.toml"))
@@ -166,6 +166,22 @@ def test_leak_check_flags_reference_code(tmp_path):
     for expected in ("helper reference_sigmoid()", "call of exp()", "line 7: a loop", "line 8: a loop",
                      "matrix product @", "call of where()"):
         assert expected in found, f"{expected!r} not flagged in:\n{found}"
+
+
+@pytest.mark.parametrize("root", ASSIGNMENTS, ids=lambda p: p.name)
+def test_release_leaks_nothing(root, tmp_path):
+    """The student version holds the blank notebook, assignment.toml and the public tests: no solution line (beyond
+    what the question's text itself shows), no hidden test, no list of mistakes."""
+    assignment = load_assignment(root)
+    release(root, tmp_path)
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    public = sorted(f"tests/public/{p.name}" for p in assignment.test_files(hidden=False))
+    assert files == sorted([assignment.notebook, "assignment.toml", *public])
+    text = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file())
+    source = read_notebook(assignment.source_notebook)
+    question_text = "\n".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown")
+    secrets = [line for line in solution_lines(source) if len(line) > 15 and line.rstrip(",") not in question_text]
+    assert secrets and [line for line in secrets if line in text] == []
 
 
 @pytest.fixture(scope="module")

@@ -72,7 +72,7 @@ def test_logits_are_left_unchanged(student):
     changed = changed_arguments(called, logits=logits, y=LABELS)
     assert changed == [], (
         f"softmax_cross_entropy changed {' and '.join(changed)} in place (logits -= logits.max(...) writes into "
-        "the caller's array): write shifted = logits - logits.max(axis=1, keepdims=True), a new array")
+        "the caller's array): subtract into a new array, shifted = logits minus each row's maximum")
 
 
 def test_gradient_properties(student):
