@@ -400,3 +400,200 @@ def plot_receptive_field(grad: np.ndarray, size: int, ax: Axes | None = None, ti
     ax.set_yticks([])
     ax.set_title(title)
     return ax
+
+
+__all__ += ["plot_error_by_year", "plot_layer_costs", "plot_accuracy_vs_cost", "plot_score_map"]
+
+
+def plot_error_by_year(entries: list[tuple[float, float, str]], ax: Axes | None = None, title: str = "",
+                       ylabel: str = "top-5 error (%)") -> Axes:
+    """Cited results over time: ``entries`` are ``(year, error in %, label)``, drawn as labelled points
+    joined in order. Entries of the same year are spread a little sideways so both labels stay readable.
+    Returns the Axes."""
+    if not entries:
+        raise ValueError("entries must hold at least one (year, error, label)")
+    ax = _axes(ax, (7, 4))
+    seen: dict[float, int] = {}
+    xs, ys = [], []
+    for year, error, label in entries:
+        offset = 0.18 * seen.get(year, 0)
+        seen[year] = seen.get(year, 0) + 1
+        xs.append(year + offset)
+        ys.append(error)
+        ax.annotate(f"{label}\n{error:g}%", (year + offset, error), textcoords="offset points", xytext=(0, 8),
+                    ha="center", fontsize=8)
+    ax.plot(xs, ys, marker="o", color="#33507a")
+    ax.set_ylim(0, max(ys) * 1.3)
+    ax.set_xticks(sorted(seen))
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_layer_costs(summary, ax: Axes | None = None, title: str = "") -> Axes:
+    """Each layer's share of a network's parameters beside its share of the multiply-adds.
+
+    ``summary``: a ``cnncourse.torch.ModelSummary`` (rows with ``name``, ``parameters``, ``macs``; totals);
+    layers with neither parameters nor multiply-adds are left out. Returns the Axes.
+    """
+    rows = [r for r in summary.rows if r.parameters or r.macs]
+    if not rows:
+        raise ValueError("the summary has no layer with parameters or multiply-adds")
+    ax = _axes(ax, (max(6.0, 0.45 * len(rows) + 2), 3.8))
+    positions = np.arange(len(rows))
+    params = np.array([r.parameters for r in rows]) / max(summary.total_parameters, 1) * 100
+    macs = np.array([r.macs for r in rows]) / max(summary.total_macs, 1) * 100
+    ax.bar(positions - 0.2, params, width=0.4, label=f"parameters (total {summary.total_parameters / 1e6:.3g} M)")
+    ax.bar(positions + 0.2, macs, width=0.4, label=f"multiply-adds (total {summary.total_macs / 1e6:.3g} M)")
+    ax.set_xticks(positions, [r.name for r in rows], rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("share of the network's total (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_accuracy_vs_cost(results, cost: str = "parameters", ax: Axes | None = None, title: str = "") -> Axes:
+    """Test accuracy (mean, with one standard deviation as an error bar) against a cost, one point per network.
+
+    ``results``: objects with ``name``, ``parameters``, ``macs``, ``accuracy_mean`` and ``accuracy_std``
+    (``cnncourse.torch.ArchitectureResult``); ``cost``: "parameters" or "macs", drawn on a log axis.
+    Returns the Axes.
+    """
+    if cost not in ("parameters", "macs"):
+        raise ValueError(f"cost must be 'parameters' or 'macs', got {cost!r}")
+    ax = _axes(ax, (6, 4))
+    for r in results:
+        x = getattr(r, cost)
+        ax.errorbar(x, r.accuracy_mean, yerr=r.accuracy_std, marker="o", capsize=3, label=r.name)
+        ax.annotate(r.name, (x, r.accuracy_mean), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel({"parameters": "parameters", "macs": "multiply-adds per image"}[cost] + " (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_score_map(image: np.ndarray, scores: np.ndarray, class_names: tuple[str, ...], ax: Axes | None = None,
+                   title: str = "") -> Axes:
+    """A wide image and the class a fully convolutional network predicts for each of its windows.
+
+    image: (H, W); scores: (num_classes, 1, M), one column of scores per window, the windows spread evenly
+    over the width. Each window's winning class is written above its place. Returns the Axes.
+    """
+    image, scores = np.asarray(image, dtype=float).squeeze(), np.asarray(scores, dtype=float)
+    if image.ndim != 2 or scores.ndim != 3 or scores.shape[1] != 1:
+        raise ValueError(f"image must be (H, W) and scores (num_classes, 1, M), got {image.shape} and {scores.shape}")
+    ax = _axes(ax, (8, 2.6))
+    ax.imshow(image, cmap="gray")
+    height, width = image.shape
+    m = scores.shape[2]
+    for j in range(m):
+        centre = (j + 0.5) * width / m - 0.5
+        ax.text(centre, -2, class_names[int(scores[:, 0, j].argmax())], ha="center", va="bottom", fontsize=9,
+                color="crimson")
+    ax.set_ylim(height - 0.5, -0.5 - 0.35 * height)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax
+
+
+__all__ += ["plot_quadratic_paths", "plot_layer_statistics", "plot_lr_range_test", "plot_lr_schedules"]
+
+
+def plot_quadratic_paths(lambdas, paths: dict, ax: Axes | None = None, title: str = "") -> Axes:
+    """Contours of f(w) = 1/2 (lambdas[0] w0^2 + lambdas[1] w1^2) and the points each optimizer visited.
+
+    paths: {label: (T, 2) points}. The minimum (0, 0) is marked with a star. Returns the Axes.
+    """
+    ax = _axes(ax, (6, 4))
+    lam = np.asarray(lambdas, dtype=float)
+    extent = max(float(np.abs(np.concatenate(list(paths.values()))[:, 0]).max()), 1.0) * 1.1
+    height = max(float(np.abs(np.concatenate(list(paths.values()))[:, 1]).max()), extent / 2) * 1.1
+    a, b = np.meshgrid(np.linspace(-extent, extent, 200), np.linspace(-height, height, 200))
+    ax.contour(a, b, 0.5 * (lam[0] * a**2 + lam[1] * b**2), levels=12, colors="0.8", linewidths=0.8)
+    for label, path in paths.items():
+        path = np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], marker="o", ms=2.5, lw=1.2, label=label)
+    ax.plot(0, 0, marker="*", ms=12, color="k")
+    ax.set_xlabel("$w_1$ (flat direction)")
+    ax.set_ylabel("$w_2$ (steep direction)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_layer_statistics(stats: dict, ax=None, title: str = "") -> np.ndarray:
+    """Per-layer statistics of deep networks: activation std (left) and weight-gradient norm (right), log scale.
+
+    stats: {label: object with ``std`` and ``grad_norm`` arrays (depth,)} (``init_stats.ActivationStats``).
+    Returns the two Axes.
+    """
+    fig, axes = _panels(ax, 2, 1, 2, (11, 3.8))
+    for label, s in stats.items():
+        layers = np.arange(1, len(s.std) + 1)
+        axes[0].semilogy(layers, np.maximum(s.std, 1e-30), marker="o", ms=3, label=label)
+        axes[1].semilogy(layers, np.maximum(s.grad_norm, 1e-30), marker="o", ms=3, label=label)
+    for a, name in zip(axes, ("std of the activations", "norm of the weight gradient")):
+        a.set_xlabel("layer")
+        a.set_ylabel(name)
+        a.grid(alpha=0.3, which="both")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title)
+    return axes
+
+
+def plot_lr_range_test(result, ax: Axes | None = None, title: str = "") -> Axes:
+    """Loss against learning rate of a ``lr_finder.LRRangeTest`` (raw and smoothed, log lr axis), with the
+    lr of the lowest smoothed loss and the suggested tenth of it marked. Returns the Axes."""
+    ax = _axes(ax, (6, 3.8))
+    ax.semilogx(result.lrs, result.losses, color="0.75", lw=1, label="loss of each step")
+    ax.semilogx(result.lrs, result.smoothed, lw=2, label="smoothed")
+    ax.axvline(result.lr_at_min, ls="--", color="tab:red", label=f"lowest smoothed loss: lr {result.lr_at_min:.2g}")
+    ax.axvline(result.suggested_lr, ls=":", color="tab:green", label=f"a tenth of it: lr {result.suggested_lr:.2g}")
+    ax.set_ylim(0, min(float(np.nanmax(result.smoothed)), 3 * float(result.smoothed[0])) * 1.05)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_lr_schedules(curves: dict, ax: Axes | None = None, title: str = "") -> Axes:
+    """Learning rate against training step for each schedule; curves: {name: (T,) learning rates}."""
+    ax = _axes(ax, (6, 3.5))
+    for name, lrs in curves.items():
+        ax.plot(np.arange(len(lrs)), lrs, lw=2, label=name)
+    ax.set_xlabel("training step (minibatch)")
+    ax.set_ylabel("learning rate")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_adversarial(clean: np.ndarray, adversarial: np.ndarray, clean_title: str = "clean",
+                     adversarial_title: str = "adversarial", ax=None) -> plt.Figure:
+    """Three panels: the clean image, the perturbation (adversarial - clean, red up, blue down) and the
+    adversarial image. clean, adversarial: (H, W) or (1, H, W) in [0, 1]; ``ax``: 3 Axes. Returns the Figure.
+    """
+    clean, adversarial = np.asarray(clean, dtype=float).squeeze(), np.asarray(adversarial, dtype=float).squeeze()
+    if clean.shape != adversarial.shape or clean.ndim != 2:
+        raise ValueError(f"clean and adversarial must be (H, W) of the same shape, got {clean.shape} and {adversarial.shape}")
+    fig, axes = _panels(ax, 3, 1, 3, (8.4, 3.2))
+    delta = adversarial - clean
+    m = np.abs(delta).max() or 1.0
+    axes[0].imshow(clean, cmap="gray", vmin=0, vmax=1)
+    image = axes[1].imshow(delta, cmap="RdBu_r", vmin=-m, vmax=m)
+    axes[2].imshow(adversarial, cmap="gray", vmin=0, vmax=1)
+    for panel, title in zip(axes, [clean_title, f"perturbation (largest |change| {m:.3f})", adversarial_title]):
+        panel.set_title(title, fontsize=9)
+        panel.set_xticks([])
+        panel.set_yticks([])
+    fig.colorbar(image, ax=axes[1], fraction=0.046, pad=0.04)
+    return fig
