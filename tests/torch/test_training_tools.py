@@ -146,3 +146,18 @@ def test_lr_range_test_finds_the_divergence_and_restores_the_model():
     assert 1e-3 < result.lr_at_min < 100 and result.suggested_lr == pytest.approx(result.lr_at_min / 10)
     with pytest.raises(ValueError, match="need 0 < start_lr < end_lr"):
         lr_range_test(flat, batches, optimizer, start_lr=1.0, end_lr=0.1)
+
+
+def test_dead_unit_fraction_counts_units_silent_on_every_input():
+    from cnncourse.torch.dead_units import dead_unit_fraction
+
+    layer = nn.Linear(3, 4)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[1.0, 0, 0], [-1.0, 0, 0], [0, 0, 0], [0, 1.0, 0]]))
+        layer.bias.copy_(torch.tensor([0.0, 0.0, -1.0, 5.0]))
+    model = nn.Sequential(layer, nn.ReLU())
+    x = torch.tensor([[1.0, 0, 0], [-1.0, 0, 0]])
+    # unit 0 fires on the first input, unit 1 on the second, unit 2 never (bias -1), unit 3 always.
+    assert dead_unit_fraction(model, x) == {"1": 0.25}
+    with pytest.raises(ValueError, match="model has no ReLU module"):
+        dead_unit_fraction(nn.Sequential(nn.Linear(3, 4)), x)
