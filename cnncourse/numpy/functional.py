@@ -464,26 +464,28 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     dbias = dout2.sum(axis=1) if has_bias else None
     dweight = (dout2 @ cols.T).reshape(weight.shape)
     if _gather_is_cheaper(x_shape, weight.shape, stride, out_hw):
-        dx = _input_grad_gather(dout_cm, weight, padding, x_shape, batch_last)
+        dx = _input_grad_gather(dout_cm, weight, stride, padding, x_shape, batch_last)
     else:
         dx = _input_grad_scatter(dout_cm, weight, stride, padding, out_hw, x_shape, batch_last)
     return dx, dweight, dbias
 
 
 # dx can be had in two ways. Scatter: the column gradient weight2.T @ dout2 (C_in*kH*kW values
-# per output position) added back window by window (col2im). Gather, for stride 1: im2col of
-# dout (C_out*kH*kW values per input pixel) and one product, see _input_grad_gather. Adding
-# into a strided view cost about twice as much per value as copying one, measured on this
-# course's machine, hence the factor in the choice.
-_SCATTER_COST = 2
+# per output position) added back window by window (col2im). Gather: im2col of dout (about
+# C_out*kH*kW / (sH*sW) values per input pixel) and matrix products, see _input_grad_gather.
+# Factors measured on this course's machine: with stride 1, adding into a strided view costs
+# about twice as much per value as copying one; with a larger stride the gather splits into
+# sH*sW small products (one per phase) and pays only when it moves at most half as much.
+_SCATTER_COST = 2.0
+_SCATTER_COST_STRIDED = 0.5
 
 
 def _gather_is_cheaper(x_shape: tuple[int, ...], weight_shape: tuple[int, ...], stride: Pair, out_hw: Pair) -> bool:
-    """Whether conv2d_backward should compute dx by gather (stride 1 only) rather than by scatter."""
-    if stride != (1, 1):
-        return False  # gather would need zeros between dout's entries: s*s times the work
+    """Whether conv2d_backward should compute dx by gather rather than by scatter (col2im)."""
     c_out, c_in = weight_shape[:2]
-    return c_out * x_shape[2] * x_shape[3] <= _SCATTER_COST * c_in * out_hw[0] * out_hw[1]
+    gathered = c_out * x_shape[2] * x_shape[3] / (stride[0] * stride[1])
+    scattered = c_in * out_hw[0] * out_hw[1]
+    return gathered <= (_SCATTER_COST if stride == (1, 1) else _SCATTER_COST_STRIDED) * scattered
 
 
 def _images_per_chunk(bytes_per_image: int, n: int, batch_last: bool) -> int:
@@ -520,39 +522,67 @@ def _input_grad_scatter(
 def _input_grad_gather(
     dout_cm: np.ndarray,
     weight: np.ndarray,
+    stride: Pair,
     padding: Pair,
     x_shape: tuple[int, int, int, int],
     batch_last: bool,
 ) -> np.ndarray:
-    """dx of a stride-1 convolution as a convolution of dout; dout_cm: dout channel-major.
+    """dx as convolutions of dout, one per phase of the stride; dout_cm: dout channel-major.
 
-    Pixel x[n, c, u, v] met weight[k, c, p, q] in out[n, k, u + pH - p, v + pW - q], so
-    dx[n, c, u, v] = sum over k, p, q of dout[n, k, u + pH - p, v + pW - q] * weight[k, c, p, q].
-    With r = kH-1-p, t = kW-1-q and dout_p, dout zero-padded by kH-1-pH rows and kW-1-pW columns:
-    dx[n, c, u, v] = sum over k, r, t of dout_p[n, k, u + r, v + t] * weight[k, c, kH-1-r, kW-1-t],
-    a cross-correlation of dout_p with the kernel flipped in both axes and its channel axes
-    swapped. It runs like the forward pass: im2col of dout (one column per input pixel) and one
-    matrix product per chunk of images.
+    Padded pixel (sH*u + a, sW*v + b), with 0 <= a < sH and 0 <= b < sW (its phase), met
+    weight[k, c, p, q] in out[n, k, i, j] where sH*i + p = sH*u + a: p = a + sH*m and i = u - m
+    (likewise q = b + sW*l, j = v - l). So there dx = sum over k, m, l of
+    dout[n, k, u - m, v - l] * weight[k, c, a + sH*m, b + sW*l]: a stride-1 cross-correlation of
+    dout, zero-padded, with the sub-kernel weight[:, :, a::sH, b::sW] flipped in both axes and its
+    channel axes swapped. Each phase runs like the forward pass: im2col of dout (one column per
+    pixel of the phase) and one matrix product. With stride 1 there is one phase, the whole kernel.
     """
     c_out, c_in, kh, kw = weight.shape
     h, w = x_shape[2:]
-    hw_axes = _hw_axes(batch_last)
-    (ph, pw), h_out, w_out = padding, dout_cm.shape[hw_axes[0]], dout_cm.shape[hw_axes[1]]
-    # Padding wider than kH-1 would be negative here: the outermost outputs saw only padding
-    # and never reach x, so they are cropped instead.
-    crop_h, crop_w = max(ph - (kh - 1), 0), max(pw - (kw - 1), 0)
-    dout_cm = dout_cm[_hw_index(slice(crop_h, h_out - crop_h), slice(crop_w, w_out - crop_w), hw_axes)]
-    full_padding = (max(kh - 1 - ph, 0), max(kw - 1 - pw, 0))
-    flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_in, -1)  # (C_in, C_out*kH*kW)
-    step = _images_per_chunk(flipped.shape[1] * h * w * weight.itemsize, x_shape[0], batch_last)
+    (sh, sw), (ph, pw), hw_axes = stride, padding, _hw_axes(batch_last)
+    h_out, w_out = dout_cm.shape[hw_axes[0]], dout_cm.shape[hw_axes[1]]
+    step = _images_per_chunk(c_out * kh * kw * h * w // (sh * sw) * weight.itemsize, x_shape[0], batch_last)
     dx = np.empty(x_shape, dtype=weight.dtype)
     for start in range(0, x_shape[0], step):
         block = _images(dout_cm, start, start + step, batch_last)
-        dcols = _im2col_channel_major(block, (kh, kw), (1, 1), full_padding, batch_last)
         images = min(step, x_shape[0] - start)
-        dx_cm = (flipped @ dcols).reshape(_channel_major_shape(c_in, images, (h, w), batch_last))
+        # zeros: with a stride above the kernel size, some pixels meet no weight at all
+        dx_cm = np.zeros(_channel_major_shape(c_in, images, (h, w), batch_last), dtype=weight.dtype)
+        for a in range(min(sh, kh)):
+            for b in range(min(sw, kw)):
+                sub = weight[:, :, a::sh, b::sw]
+                mh, mw = sub.shape[2:]
+                # The phase's pixels inside x: padded rows sH*u + a in [pH, pH + H), u in [u0, u1).
+                u0, u1 = _ceil_div(ph - a, sh), _ceil_div(ph + h - a, sh)
+                v0, v1 = _ceil_div(pw - b, sw), _ceil_div(pw + w - b, sw)
+                if u1 <= u0 or v1 <= v0:
+                    continue
+                # dout rows u0 - (mh-1) .. u1 - 1 (zeros outside dout) make the windows of rows u0 .. u1-1.
+                padded = _pad_or_crop(block, (mh - 1 - u0, mw - 1 - v0), (u1 - h_out, v1 - w_out), hw_axes)
+                dcols = _im2col_channel_major(padded, (mh, mw), (1, 1), (0, 0), batch_last)
+                flipped = sub[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_in, -1)  # (C_in, C_out*mh*mw)
+                phase_shape = _channel_major_shape(c_in, images, (u1 - u0, v1 - v0), batch_last)
+                rows, cols = slice(sh * u0 + a - ph, None, sh), slice(sw * v0 + b - pw, None, sw)
+                dx_cm[_hw_index(rows, cols, hw_axes)] = (flipped @ dcols).reshape(phase_shape)
         dx[start : start + step] = _nchw(dx_cm, batch_last)
     return dx
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _pad_or_crop(x: np.ndarray, before: Pair, after: Pair, hw_axes: Pair) -> np.ndarray:
+    """Zero-pad the spatial axes of x by ``before`` (rows, columns) at the start and ``after`` at the
+    end; a negative amount crops instead. Returns a new array."""
+    h, w = x.shape[hw_axes[0]], x.shape[hw_axes[1]]
+    rows = slice(max(-before[0], 0), h - max(-after[0], 0))
+    cols = slice(max(-before[1], 0), w - max(-after[1], 0))
+    x = x[_hw_index(rows, cols, hw_axes)]
+    widths = [(0, 0)] * 4
+    widths[hw_axes[0]] = (max(before[0], 0), max(after[0], 0))
+    widths[hw_axes[1]] = (max(before[1], 0), max(after[1], 0))
+    return np.pad(x, widths)
 
 
 def conv2d(

@@ -193,6 +193,8 @@ CONV_CASES = [
     (2, 2, 5, 5, 3, 5, 2, 2),
     (2, 3, 6, 17, 5, 3, 1, 1),  # output rows of 17: conv2d works with the batch axis second
     (2, 2, 5, 6, 3, (3, 1), 1, (3, 1)),  # padding wider than kernel - 1: outer outputs see only zeros
+    (2, 3, 11, 10, 4, 2, 3, 0),  # stride above the kernel size: some pixels meet no weight
+    (2, 3, 12, 13, 4, (5, 2), (3, 2), (2, 1)),
 ]
 
 
@@ -235,7 +237,7 @@ def test_conv2d_fast_matches_torch(case, with_bias, rng):
 # The fast conv2d picks its memory layout and its way to dx from the shapes; these settings of
 # the module's thresholds force each combination, so that every path is checked on every case.
 LAYOUTS = {"batch second (C, N, H, W)": 0, "batch last (C, H, W, N)": 10**9}  # _SHORT_ROW
-DX_METHODS = {"scatter (col2im)": 0, "gather where stride is 1": 10**9}  # _SCATTER_COST
+DX_METHODS = {"scatter (col2im)": 0, "gather (phases of the stride)": 10**9}  # _SCATTER_COST and _STRIDED
 
 
 @pytest.mark.parametrize("case", CONV_CASES)
@@ -244,6 +246,7 @@ DX_METHODS = {"scatter (col2im)": 0, "gather where stride is 1": 10**9}  # _SCAT
 def test_conv2d_fast_every_layout_and_dx_method_matches_torch(case, short_row, scatter_cost, monkeypatch, rng):
     monkeypatch.setattr(nf, "_SHORT_ROW", short_row)
     monkeypatch.setattr(nf, "_SCATTER_COST", scatter_cost)
+    monkeypatch.setattr(nf, "_SCATTER_COST_STRIDED", scatter_cost)
     x, weight, bias, stride, padding = conv_case(case, rng)
     out, cache = nf.conv2d_forward(x, weight, bias, stride, padding)
     dout = rng.standard_normal(out.shape)
@@ -255,13 +258,15 @@ def test_conv2d_fast_every_layout_and_dx_method_matches_torch(case, short_row, s
     assert rel_error(dbias, db_t) < 1e-6
 
 
-def test_dx_by_gather_only_where_stride_is_1():
-    # Gathering needs stride 1 (otherwise dout would need zeros between its entries).
+def test_dx_is_gathered_when_there_are_fewer_filters_than_input_channels():
+    # Few filters, many input channels: gathering C_out*kH*kW values per input pixel is cheaper,
+    # with stride 1 and with stride 2.
     assert nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (1, 1), (10, 10))
-    assert not nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (2, 2), (5, 5))
-    assert not nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (1, 2), (10, 5))
-    # One input channel, many filters: scattering C_in*kH*kW values per output is cheaper.
+    assert nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (2, 2), (5, 5))
+    assert nf._gather_is_cheaper((8, 32, 10, 10), (4, 32, 3, 3), (1, 2), (10, 5))
+    # One input channel, many filters: scattering C_in*kH*kW values per output position is cheaper.
     assert not nf._gather_is_cheaper((8, 1, 10, 10), (32, 1, 3, 3), (1, 1), (10, 10))
+    assert not nf._gather_is_cheaper((8, 16, 10, 10), (32, 16, 3, 3), (2, 2), (5, 5))
 
 
 @pytest.mark.parametrize("scatter_cost", DX_METHODS.values(), ids=DX_METHODS.keys())
@@ -270,6 +275,7 @@ def test_conv2d_backward_in_blocks_of_images_matches_torch(scatter_cost, monkeyp
     monkeypatch.setattr(nf, "_CHUNK_BYTES", 1)
     monkeypatch.setattr(nf, "_SHORT_ROW", 0)
     monkeypatch.setattr(nf, "_SCATTER_COST", scatter_cost)
+    monkeypatch.setattr(nf, "_SCATTER_COST_STRIDED", scatter_cost)
     for case in [(3, 2, 7, 6, 4, 3, 2, 1), (3, 2, 7, 6, 4, 3, 1, 1)]:
         x, weight, bias, stride, padding = conv_case(case, rng)
         out, cache = nf.conv2d_forward(x, weight, bias, stride, padding)
