@@ -117,7 +117,8 @@ class Session:
                     self.cell_problems[cell.number] = str(error)
                     break  # the child is gone: start again without this cell
                 if "error" in reply and cell.number not in self.cell_problems:
-                    self.cell_problems[cell.number] = f"{cell.label} raised {self._format_error(reply['error'])}"
+                    error = self._format_error(reply["error"]).replace(f"({cell.label}, line", "(line")
+                    self.cell_problems[cell.number] = f"{cell.label} raised {error}"
             else:
                 if self.child is not None:
                     self._cells_done_at = self.child.output_size()
@@ -167,13 +168,14 @@ class Session:
         except TypeError as error:  # the request could not be encoded: a bug in the test, not the student's
             raise StudentError("NotData", f"the check passed something that is not data: {error}") from None
         if reply.get("missing") is True:
-            raised = " (or did the cell that defines it fail? see the problems listed)" \
-                if self.cell_problems else ""
+            failed = [self.labels[n] for n in sorted(self.cell_problems) if n in self.labels][:2]
+            raised = f" Or did the cell that defines it stop with an error? ({' and '.join(failed)} did)" \
+                if failed else ""
             raise StudentError("NotDefined", f"`{name}` is not defined in your notebook: did you rename it?{raised}")
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             raise StudentError(str(error.get("type", "Error"))[:MAX_TYPE_NAME_CHARS],
-                               str(error.get("message", ""))[:MAX_MESSAGE_CHARS],
+                               str(error.get("message", ""))[:MAX_MESSAGE_CHARS].strip(),
                                self.name_cells(str(error.get("where", ""))[:MAX_WHERE_CHARS]))
         if "ok" not in reply and reply.get("callable") is not True:
             raise StudentError("NotData", "the notebook's process sent an invalid reply")

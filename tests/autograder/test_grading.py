@@ -272,6 +272,10 @@ def test_every_form_of_a_forbidden_import_is_refused(graded):
     _, _, results, _ = graded
     output = results["forbidden_forms"]["output"]
     assert output.count("refused: ForbiddenImportError") == len(FORBIDDEN_FORMS) and "imported:" not in output
+    messages_q2 = messages(results["forbidden"]["questions"]["q2_sigmoid"])
+    assert ('`sigmoid` is not defined in your notebook: did you rename it? Or did the cell that defines it stop with '
+            'an error? (q2_sigmoid cell "from colorsys import rgb_to_hsv"') in messages_q2
+    assert "(line 1, in <module>)" in messages_q2
 
 
 def test_messages_name_cells_as_students_see_them(graded):
