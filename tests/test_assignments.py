@@ -35,6 +35,13 @@ def mistakes_of(root):
 MISTAKES = [(root, index) for root in ASSIGNMENTS for index, _ in enumerate(mistakes_of(root))]
 
 
+def manual_questions(root):
+    """Questions graded by the instructor (`manual = true` in assignment.toml, with a `rubric`): id -> table.
+    They have no tests; the grader gives them no checks (see assignments/a4_training_tricks/README.md)."""
+    questions = tomllib.loads((root / "assignment.toml").read_text(encoding="utf-8"))["questions"]
+    return {q["id"]: q for q in questions if q.get("manual") is True}
+
+
 def with_mistake(notebook, mistake):
     """The notebook with one mistake made in its question's code cells (replace -> by, or append)."""
     notebook = copy.deepcopy(notebook)
@@ -115,7 +122,8 @@ def graded(request, tmp_path_factory):
     shutil.copyfile(release(assignment.root, tmp / "released"), submissions / "blank.ipynb")
     summary = grade(assignment.root, submissions, tmp / "out", jobs=1, progress=False)
     assert summary.failed == {}, f"the grader itself failed: {summary.failed}"
-    return {s: json.loads((tmp / "out" / "results" / f"{s}.json").read_text()) for s in ("solution", "blank")}
+    results = {s: json.loads((tmp / "out" / "results" / f"{s}.json").read_text()) for s in ("solution", "blank")}
+    return {**results, "root": str(assignment.root)}
 
 
 def checks_of(result):
@@ -127,9 +135,15 @@ def test_assignment_follows_the_format(root):
     assignment = load_assignment(root)
     points = [q.points for q in assignment.questions]
     assert len(points) >= 5 and all(p == int(p) and p > 0 for p in points) and 20 <= sum(points) <= 30
+    manual = manual_questions(root)
     for question in assignment.question_ids:
         for kind in ("public", "hidden"):
-            assert (root / "tests" / kind / f"test_{question}.py").is_file(), f"{question} has no {kind} tests"
+            has_tests = (root / "tests" / kind / f"test_{question}.py").is_file()
+            assert has_tests != (question in manual), f"{question}: {kind} tests iff it is not graded by hand"
+    for question, table in manual.items():
+        rubric = table.get("rubric", [])
+        assert rubric and sum(c["points"] for c in rubric) == table["points"], f"{question}: rubric points != points"
+        assert all(c["criterion"] and c["id"] for c in rubric), f"{question}: each criterion needs an id and a text"
     notebook = read_notebook(assignment.source_notebook)
     assert tagged_questions(notebook) == set(assignment.question_ids)
     assert all(not c.get("outputs") and c.get("execution_count") is None
@@ -138,7 +152,8 @@ def test_assignment_follows_the_format(root):
 
 def test_public_tests_are_found():
     names = {(p.parent.parent.parent.name, p.stem.removeprefix("test_")) for p in PUBLIC_TESTS}
-    expected = {(root.name, q) for root in ASSIGNMENTS for q in load_assignment(root).question_ids}
+    expected = {(root.name, q) for root in ASSIGNMENTS for q in load_assignment(root).question_ids
+                if q not in manual_questions(root)}
     assert expected and names == expected
 
 
@@ -217,7 +232,10 @@ def test_each_listed_mistake_loses_points_on_its_question(graded_mistakes, root,
 
 def test_readme_lists_every_mistake_the_checks_catch():
     readme = (ROOT / "assignments" / "README.md").read_text(encoding="utf-8")
-    missing = [m["what"] for root in ASSIGNMENTS for m in mistakes_of(root) if m["what"] not in readme]
+    own = {root: (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").is_file() else ""
+           for root in ASSIGNMENTS}  # an assignment may list its mistakes in its own README for instructors
+    missing = [m["what"] for root in ASSIGNMENTS for m in mistakes_of(root)
+               if m["what"] not in readme and m["what"] not in own[root]]
     assert MISTAKES and missing == []
 
 
@@ -225,7 +243,12 @@ def test_solutions_earn_full_marks(graded):
     result = graded["solution"]
     failed = [f"{q}: {c['name']} -> {c['message']}" for q, c in checks_of(result) if not c["passed"]]
     assert failed == [] and result["problems"] == []
-    assert result["total"] == result["max_total"]
+    manual = manual_questions(Path(graded["root"]))
+    # A question graded by hand has no checks (the instructor's rubric.csv scores it); every other one full marks.
+    assert all(result["questions"][q]["checks"] == [] for q in manual)
+    assert all(record["score"] == record["points"] for q, record in result["questions"].items() if q not in manual)
+    if not manual:
+        assert result["total"] == result["max_total"]
 
 
 def test_blank_notebook_fails_every_check(graded):
