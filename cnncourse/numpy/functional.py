@@ -6,8 +6,8 @@ state; the functions here only compute.
 
 Convolution comes twice: ``conv2d_naive`` with loops a reader can follow, and ``conv2d`` that
 unrolls the windows into columns (im2col) and turns the whole batch into one matrix product,
-fast enough to train on; its backward pass gets dx either by col2im or, for stride 1, as a
-convolution of the output gradient with the flipped kernel, whichever moves less memory.
+fast enough to train on; its backward pass gets dx either by col2im or as convolutions of the
+output gradient with the flipped kernel (one per phase of the stride), whichever moves less memory.
 Loops that remain (col2im, pooling) run over the kH*kW kernel offsets, each step working on
 whole arrays, never over pixels.
 """
@@ -569,6 +569,7 @@ def _input_grad_gather(
 
 
 def _ceil_div(a: int, b: int) -> int:
+    """ceil(a / b) for integers, b > 0, without floating point."""
     return -(-a // b)
 
 
