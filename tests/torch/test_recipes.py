@@ -73,3 +73,15 @@ def test_config_errors():
         RECIPE.replace(epochs=0)
     with pytest.raises(ValueError, match="schedule must be one of"):
         RECIPE.replace(schedule="cyclic")
+
+
+def test_dropout_option_and_repeated_runs(small_split):
+    model = build_model(RECIPE.replace(dropout=0.3))
+    assert isinstance(model[-2], torch.nn.Dropout) and model[-2].p == 0.3
+    assert isinstance(model[-1], torch.nn.Linear)  # the head stays last, for transfer.replace_head
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        RECIPE.replace(dropout=1.0)
+    runs = recipes.repeat_runs(RECIPE.replace(epochs=1, width=8, batch_size=128), small_split, (0, 1), device="cpu")
+    assert runs.acc.shape == runs.cpu_seconds.shape == (2,) and len(runs.models) == 2
+    assert np.all(runs.cpu_seconds > 0) and runs.acc[0] != runs.acc[1]
+    assert "2 seeds" in str(runs)
