@@ -10,6 +10,7 @@ notebook runs top to bottom in a Jupyter kernel.
 import ast
 import copy
 import json
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -143,7 +144,10 @@ def test_assignment_follows_the_format(root):
     for question, table in manual.items():
         rubric = table.get("rubric", [])
         assert rubric and sum(c["points"] for c in rubric) == table["points"], f"{question}: rubric points != points"
-        assert all(c["criterion"] and c["id"] for c in rubric), f"{question}: each criterion needs an id and a text"
+        ids = [c["id"] for c in rubric]
+        assert len(set(ids)) == len(ids) and all(c["criterion"] and re.fullmatch(r"[a-z0-9_]+", c["id"])
+                                                 for c in rubric), (
+            f"{question}: each criterion needs a unique [a-z0-9_]+ id (its rubric.csv column) and a text")
     notebook = read_notebook(assignment.source_notebook)
     assert tagged_questions(notebook) == set(assignment.question_ids)
     assert all(not c.get("outputs") and c.get("execution_count") is None

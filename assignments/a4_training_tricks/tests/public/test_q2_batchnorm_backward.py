@@ -27,8 +27,8 @@ def test_parameter_gradients(student):
     _, dgamma, dbeta = call(student, dout=DOUT, x=X, gamma=np.array([2.0]), running_mean=np.zeros(1),
                             running_var=np.ones(1), training=True, eps=0.0)
     np.testing.assert_allclose(dbeta, [10.0], atol=1e-6, err_msg="dbeta = sum of dout = 1 + 2 + 3 + 4")
-    np.testing.assert_allclose(dgamma, [2.0], atol=1e-6,
-                               err_msg="dgamma = sum of dout * x_hat = -1 + 2 - 3 + 4 (x_hat uses the batch statistics)")
+    np.testing.assert_allclose(dgamma, [2.0], atol=1e-6, err_msg=(
+        "dgamma = sum of dout * x_hat = -1 + 2 - 3 + 4 (x_hat uses the batch statistics)"))
 
 
 def test_training_dx_includes_the_statistics(student):
