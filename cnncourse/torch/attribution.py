@@ -19,7 +19,8 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor, nn
 
-from cnncourse.torch.interpret import Images, Target, as_images, class_indices, evaluating, saliency
+from cnncourse.torch._common import Images, Target, as_images, class_indices, evaluating
+from cnncourse.torch.interpret import saliency
 
 __all__ = ["guided_backprop", "integrated_gradients", "smoothgrad"]
 
@@ -159,7 +160,8 @@ def guided_backprop(model: nn.Module, x: Images, target: Target = None, rule: st
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    x = as_images(x, model).requires_grad_(True)
+    # detach: as_images may return the caller's own tensor, whose requires_grad must stay as it was.
+    x = as_images(x, model).detach().requires_grad_(True)
     with evaluating(model), torch.enable_grad(), _relu_rule(model, rule):
         scores = model(x)
         target = class_indices(target, scores)

@@ -125,7 +125,8 @@ def saliency(model: nn.Module, x: Images, target: Target = None) -> Tensor:
     maximised over channels: the pixels whose change would move the score most.
     x: (N, C, H, W); target: int, (N,) or None for the predicted class. Returns (N, H, W).
     """
-    x = as_images(x, model).requires_grad_(True)
+    # detach: as_images may return the caller's own tensor, whose requires_grad must stay as it was.
+    x = as_images(x, model).detach().requires_grad_(True)
     with evaluating(model), torch.enable_grad():
         scores = model(x)
         target = class_indices(target, scores)

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from cnncourse.torch.interpret import Images, as_images, feature_maps
+from cnncourse.torch._common import Images, as_images
+from cnncourse.torch.interpret import feature_maps
 
 __all__ = ["Patches", "pca", "receptive_field_box", "top_activating_patches"]
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cnncourse.torch.attacks import pgd
-from cnncourse.torch.interpret import Images, as_images, evaluating
+from cnncourse.torch._common import Images, as_images, evaluating
 from cnncourse.torch.train import History
 
 __all__ = ["accuracy", "adversarial_fit", "adversarial_patch", "apply_patch", "targeted_pgd"]

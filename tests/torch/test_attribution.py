@@ -114,3 +114,11 @@ def test_guided_backprop_keeps_the_positive_evidence(digits_cnn, digits):
     print(f"guided backprop and gradient agree in sign on {agree:.0%} of pixels where both are non-zero")
     assert agree > 0.6
     assert all(p.grad is None for p in digits_cnn.parameters())
+
+
+def test_attributions_leave_the_callers_tensor_alone(digits_cnn, digits):
+    x = torch.as_tensor(digits.x_test[:3])
+    guided_backprop(digits_cnn, x)
+    smoothgrad(digits_cnn, x, samples=2)
+    integrated_gradients(digits_cnn, x, steps=2)
+    assert not x.requires_grad

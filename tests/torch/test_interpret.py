@@ -214,3 +214,10 @@ def test_dissection_finds_a_shape_unit(shapes_cnn, shapes_test):
     assert result.iou.shape == result.threshold.shape == (16,)
     assert best == result.iou.max().item()
     assert best > 0.5 and best > 2 * chance.iou.max()
+
+
+def test_saliency_leaves_the_callers_tensor_alone(digits_cnn, digits):
+    # A float32 tensor on the model's device is used as it is; its requires_grad must not change.
+    x = torch.as_tensor(digits.x_test[:3])
+    saliency(digits_cnn, x)
+    assert not x.requires_grad
