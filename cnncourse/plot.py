@@ -288,9 +288,11 @@ def plot_convolution(image: np.ndarray, kernel: np.ndarray, stride: int = 1, pad
 
 def plot_pooling_shift(image: np.ndarray, mode: str = "max", kernel_size: int = 2, stride: int = 2, shift: int = 1,
                        ax=None) -> plt.Figure:
-    """An image, its pooled map, and which pooled values change when the image moves right by ``shift``.
+    """An image, its pooled map, and how much each pooled value moves when the image moves right by ``shift``.
 
     image: (H, W), padded by 2 pixels first so that the shift stays inside. ``mode`` is "max" or "avg".
+    The third panel shows |pooled(shifted) - pooled(original)| and its title the size of the whole change
+    as a relative L2 norm, ||pooled(shifted) - pooled|| / ||pooled||: one measure, one denominator.
     Draws on ``ax`` (3 Axes) or a new row; returns the Figure.
     """
     from cnncourse.numpy.functional import avg_pool2d, max_pool2d
@@ -299,12 +301,13 @@ def plot_pooling_shift(image: np.ndarray, mode: str = "max", kernel_size: int = 
     padded = np.pad(np.asarray(image, dtype=np.float32), 2)[None, None]
     before = pool(padded, kernel_size, stride)[0, 0]
     after = pool(np.roll(padded, shift, axis=3), kernel_size, stride)[0, 0]
-    changed = ~np.isclose(before, after)
+    change = np.abs(after - before)
+    relative = float(np.linalg.norm(after - before) / max(np.linalg.norm(before), 1e-12))
     fig, axes = _panels(ax, 3, 1, 3, (10, 3.4))
     for panel, a, title in [(axes[0], padded[0, 0], "input (padded by 2)"),
                             (axes[1], before, f"{mode} pool {kernel_size}x{kernel_size}, stride {stride}"),
-                            (axes[2], changed, f"{changed.sum()} of {changed.size} changed by a shift of {shift} (white)")]:
-        panel.imshow(a, cmap="gray")
+                            (axes[2], change, f"|change| after a shift of {shift}: relative L2 {relative:.2f}")]:
+        panel.imshow(a, cmap="gray", vmin=0, vmax=max(float(before.max()), 1e-12))
         panel.set_title(title, fontsize=10)
         panel.axis("off")
     if ax is None:
@@ -399,6 +402,101 @@ def plot_receptive_field(grad: np.ndarray, size: int, ax: Axes | None = None, ti
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title)
+    return ax
+
+
+# --- Figures of the chapters on what CNNs learn and on breaking them (10, 11) ---
+__all__ += ["plot_heatmap", "plot_attributions", "plot_embedding", "plot_mean_spread", "plot_adversarial"]
+
+
+def plot_heatmap(image: np.ndarray, heatmap: np.ndarray, ax: Axes | None = None, title: str = "",
+                 signed: bool = False) -> Axes:
+    """An explanation map over its image: ``image (H, W)`` in grey, ``heatmap (H, W)`` on top.
+
+    A non-negative map is shown in a sequential colour map from transparent-looking dark to bright;
+    ``signed`` maps use a diverging one centred at zero (red positive, blue negative). Returns the Axes.
+    """
+    image, heatmap = np.asarray(image, dtype=float).squeeze(), np.asarray(heatmap, dtype=float).squeeze()
+    if image.shape != heatmap.shape or image.ndim != 2:
+        raise ValueError(f"image and heatmap must be (H, W) of the same shape, got {image.shape} and {heatmap.shape}")
+    ax = _axes(ax, (3, 3))
+    ax.imshow(image, cmap="gray")
+    m = np.abs(heatmap).max() or 1.0
+    if signed:
+        ax.imshow(heatmap, cmap="RdBu_r", vmin=-m, vmax=m, alpha=0.7)
+    else:
+        ax.imshow(heatmap, cmap="inferno", vmin=0, vmax=m, alpha=0.65)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_attributions(images: np.ndarray, maps: dict, titles: list[str] | None = None, ax=None,
+                      signed: tuple[str, ...] = (), size: float = 1.7) -> plt.Figure:
+    """One row per image: the image, then each method's map over it.
+
+    images: (N, 1, H, W) or (N, H, W); maps: {method name: (N, H, W)}; titles: one per image (row
+    labels); methods named in ``signed`` are drawn with a diverging colour map. ``ax``: N * (1 + M)
+    Axes. Returns the Figure.
+    """
+    images = np.asarray(images, dtype=float).reshape(len(images), *np.shape(images)[-2:])
+    n, m = len(images), len(maps)
+    fig, axes = _panels(ax, n * (m + 1), n, m + 1, (size * (m + 1), size * n + 0.3))
+    axes = axes[: n * (m + 1)].reshape(n, m + 1)
+    for i in range(n):
+        axes[i, 0].imshow(images[i], cmap="gray")
+        axes[i, 0].set_xticks([])
+        axes[i, 0].set_yticks([])
+        axes[i, 0].set_title(titles[i] if titles is not None else "image", fontsize=9)
+        for j, (name, values) in enumerate(maps.items()):
+            plot_heatmap(images[i], np.asarray(values)[i], ax=axes[i, j + 1], title=name, signed=name in signed)
+    if ax is None:
+        fig.tight_layout()
+    return fig
+
+
+def plot_embedding(points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], ax: Axes | None = None,
+                   title: str = "", xlabel: str = "component 1", ylabel: str = "component 2") -> Axes:
+    """A 2-D embedding ``points (N, 2)`` as a scatter plot, one colour per class in ``labels (N,)``."""
+    points, labels = np.asarray(points), np.asarray(labels)
+    if points.ndim != 2 or points.shape[1] != 2 or labels.shape != (len(points),):
+        raise ValueError(f"points must be (N, 2) and labels (N,), got {points.shape} and {labels.shape}")
+    ax = _axes(ax, (6, 5))
+    colours = plt.get_cmap("tab10")
+    for k, name in enumerate(class_names):
+        chosen = labels == k
+        ax.scatter(points[chosen, 0], points[chosen, 1], s=6, color=colours(k % 10), label=name, alpha=0.7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7, markerscale=2, loc="best", ncols=2)
+    return ax
+
+
+def plot_mean_spread(x, curves: dict, ax: Axes | None = None, title: str = "", xlabel: str = "",
+                     ylabel: str = "") -> Axes:
+    """Curves measured over several seeds: the mean as a line, plus and minus one standard deviation as a band.
+
+    x: the M positions (numbers, or names drawn as categories); curves: {label: (S, M)} values of
+    S seeds. Returns the Axes.
+    """
+    ax = _axes(ax, (6, 3.8))
+    positions = np.arange(len(x)) if isinstance(x[0], str) else np.asarray(x, dtype=float)
+    for label, values in curves.items():
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        if values.shape[1] != len(positions):
+            raise ValueError(f"curve {label!r} has {values.shape[1]} points for {len(positions)} x values")
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        (line,) = ax.plot(positions, mean, marker="o", ms=4, label=f"{label} ({len(values)} seeds)")
+        ax.fill_between(positions, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+    if isinstance(x[0], str):
+        ax.set_xticks(positions, x)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return ax
 
 
@@ -571,123 +669,6 @@ def plot_lr_schedules(curves: dict, ax: Axes | None = None, title: str = "") -> 
         ax.plot(np.arange(len(lrs)), lrs, lw=2, label=name)
     ax.set_xlabel("training step (minibatch)")
     ax.set_ylabel("learning rate")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return ax
-
-
-def plot_adversarial(clean: np.ndarray, adversarial: np.ndarray, clean_title: str = "clean",
-                     adversarial_title: str = "adversarial", ax=None) -> plt.Figure:
-    """Three panels: the clean image, the perturbation (adversarial - clean, red up, blue down) and the
-    adversarial image. clean, adversarial: (H, W) or (1, H, W) in [0, 1]; ``ax``: 3 Axes. Returns the Figure.
-    """
-    clean, adversarial = np.asarray(clean, dtype=float).squeeze(), np.asarray(adversarial, dtype=float).squeeze()
-    if clean.shape != adversarial.shape or clean.ndim != 2:
-        raise ValueError(f"clean and adversarial must be (H, W) of the same shape, got {clean.shape} and {adversarial.shape}")
-    fig, axes = _panels(ax, 3, 1, 3, (8.4, 3.2))
-    delta = adversarial - clean
-    m = np.abs(delta).max() or 1.0
-    axes[0].imshow(clean, cmap="gray", vmin=0, vmax=1)
-    image = axes[1].imshow(delta, cmap="RdBu_r", vmin=-m, vmax=m)
-    axes[2].imshow(adversarial, cmap="gray", vmin=0, vmax=1)
-    for panel, title in zip(axes, [clean_title, f"perturbation (largest |change| {m:.3f})", adversarial_title]):
-        panel.set_title(title, fontsize=9)
-        panel.set_xticks([])
-        panel.set_yticks([])
-    fig.colorbar(image, ax=axes[1], fraction=0.046, pad=0.04)
-    return fig
-
-
-# --- Figures of the chapters on what CNNs learn and on breaking them (10, 11) ---
-__all__ += ["plot_heatmap", "plot_attributions", "plot_embedding", "plot_mean_spread", "plot_adversarial"]
-
-
-def plot_heatmap(image: np.ndarray, heatmap: np.ndarray, ax: Axes | None = None, title: str = "",
-                 signed: bool = False) -> Axes:
-    """An explanation map over its image: ``image (H, W)`` in grey, ``heatmap (H, W)`` on top.
-
-    A non-negative map is shown in a sequential colour map from transparent-looking dark to bright;
-    ``signed`` maps use a diverging one centred at zero (red positive, blue negative). Returns the Axes.
-    """
-    image, heatmap = np.asarray(image, dtype=float).squeeze(), np.asarray(heatmap, dtype=float).squeeze()
-    if image.shape != heatmap.shape or image.ndim != 2:
-        raise ValueError(f"image and heatmap must be (H, W) of the same shape, got {image.shape} and {heatmap.shape}")
-    ax = _axes(ax, (3, 3))
-    ax.imshow(image, cmap="gray")
-    m = np.abs(heatmap).max() or 1.0
-    if signed:
-        ax.imshow(heatmap, cmap="RdBu_r", vmin=-m, vmax=m, alpha=0.7)
-    else:
-        ax.imshow(heatmap, cmap="inferno", vmin=0, vmax=m, alpha=0.65)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
-    return ax
-
-
-def plot_attributions(images: np.ndarray, maps: dict, titles: list[str] | None = None, ax=None,
-                      signed: tuple[str, ...] = (), size: float = 1.7) -> plt.Figure:
-    """One row per image: the image, then each method's map over it.
-
-    images: (N, 1, H, W) or (N, H, W); maps: {method name: (N, H, W)}; titles: one per image (row
-    labels); methods named in ``signed`` are drawn with a diverging colour map. ``ax``: N * (1 + M)
-    Axes. Returns the Figure.
-    """
-    images = np.asarray(images, dtype=float).reshape(len(images), *np.shape(images)[-2:])
-    n, m = len(images), len(maps)
-    fig, axes = _panels(ax, n * (m + 1), n, m + 1, (size * (m + 1), size * n + 0.3))
-    axes = axes[: n * (m + 1)].reshape(n, m + 1)
-    for i in range(n):
-        axes[i, 0].imshow(images[i], cmap="gray")
-        axes[i, 0].set_xticks([])
-        axes[i, 0].set_yticks([])
-        axes[i, 0].set_title(titles[i] if titles is not None else "image", fontsize=9)
-        for j, (name, values) in enumerate(maps.items()):
-            plot_heatmap(images[i], np.asarray(values)[i], ax=axes[i, j + 1], title=name, signed=name in signed)
-    if ax is None:
-        fig.tight_layout()
-    return fig
-
-
-def plot_embedding(points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], ax: Axes | None = None,
-                   title: str = "", xlabel: str = "component 1", ylabel: str = "component 2") -> Axes:
-    """A 2-D embedding ``points (N, 2)`` as a scatter plot, one colour per class in ``labels (N,)``."""
-    points, labels = np.asarray(points), np.asarray(labels)
-    if points.ndim != 2 or points.shape[1] != 2 or labels.shape != (len(points),):
-        raise ValueError(f"points must be (N, 2) and labels (N,), got {points.shape} and {labels.shape}")
-    ax = _axes(ax, (6, 5))
-    colours = plt.get_cmap("tab10")
-    for k, name in enumerate(class_names):
-        chosen = labels == k
-        ax.scatter(points[chosen, 0], points[chosen, 1], s=6, color=colours(k % 10), label=name, alpha=0.7)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=7, markerscale=2, loc="best", ncols=2)
-    return ax
-
-
-def plot_mean_spread(x, curves: dict, ax: Axes | None = None, title: str = "", xlabel: str = "",
-                     ylabel: str = "") -> Axes:
-    """Curves measured over several seeds: the mean as a line, plus and minus one standard deviation as a band.
-
-    x: the M positions (numbers, or names drawn as categories); curves: {label: (S, M)} values of
-    S seeds. Returns the Axes.
-    """
-    ax = _axes(ax, (6, 3.8))
-    positions = np.arange(len(x)) if isinstance(x[0], str) else np.asarray(x, dtype=float)
-    for label, values in curves.items():
-        values = np.atleast_2d(np.asarray(values, dtype=float))
-        if values.shape[1] != len(positions):
-            raise ValueError(f"curve {label!r} has {values.shape[1]} points for {len(positions)} x values")
-        mean, std = values.mean(axis=0), values.std(axis=0)
-        (line,) = ax.plot(positions, mean, marker="o", ms=4, label=f"{label} ({len(values)} seeds)")
-        ax.fill_between(positions, mean - std, mean + std, color=line.get_color(), alpha=0.2)
-    if isinstance(x[0], str):
-        ax.set_xticks(positions, x)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

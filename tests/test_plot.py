@@ -184,3 +184,17 @@ def test_every_figure_function_takes_ax():
 
     missing = [name for name in plot.__all__ if "ax" not in inspect.signature(getattr(plot, name)).parameters]
     assert not missing, f"these plot functions take no ax: {missing}"
+
+
+def test_pooling_shift_title_reports_relative_l2_change():
+    """One bright pixel: a shift inside its 2x2 window changes nothing; a shift of 2 moves it to the next
+    window, so the pooled map loses a 1 and gains a 1: ||diff|| / ||before|| = sqrt(2)."""
+    from cnncourse.plot import plot_pooling_shift
+
+    image = np.zeros((4, 4))
+    image[0, 0] = 1.0  # at (2, 2) after the 2-pixel padding: window (1, 1), column offset 0
+    inside = plot_pooling_shift(image, mode="max", shift=1)
+    assert inside.axes[2].get_title().endswith("relative L2 0.00")
+    across = plot_pooling_shift(image, mode="max", shift=2)
+    assert across.axes[2].get_title().endswith(f"relative L2 {np.sqrt(2):.2f}")
+    plt.close("all")
