@@ -17,11 +17,12 @@ from tqdm import tqdm
 from autograder.config import Assignment, load_assignment
 from autograder.report import feedback_markdown, gradebook_csv, summarize, summary_markdown
 from autograder.results import ClassSummary, GradingResult
+from autograder.rubric import apply_rubric
 from autograder.runner import grade_notebook
 from autograder.sandbox import _PACKAGE_ROOT
 from autograder.testing import Check, load_checks
 
-__all__ = ["find_submissions", "grade", "write_atomic"]
+__all__ = ["find_submissions", "grade", "grade_submission", "write_result", "write_atomic"]
 
 # Per worker process: tests loaded once per assignment *fingerprint*, so tests changed between two runs of one
 # process are loaded again (and a result is never stored under a hash of tests other than those that made it).
@@ -101,23 +102,47 @@ def _tests(root: str) -> tuple[Assignment, list[Check], str]:
         return *_loaded[fingerprint], fingerprint
 
 
-def _grade_one(root: str, student: str, path: Path, problems: list[str], out: Path, masks: list[Path]) -> str:
-    assignment, checks, fingerprint = _tests(root)
+def grade_submission(root: str | Path, student: str, path: Path, problems: list[str],
+                     masks: list[Path]) -> GradingResult:
+    """Grade one student's notebook with the assignment at root (tests cached by fingerprint in this process);
+    the result records the student, the fingerprint of the tests that made it and the time."""
+    assignment, checks, fingerprint = _tests(str(root))
     result = grade_notebook(assignment, checks, path, masks)
     result.problems[:0] = problems
     result.student, result.assignment_hash = student, fingerprint
     result.graded_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return result
+
+
+def write_result(out: Path, student: str, result: GradingResult) -> None:
+    """Write a student's feedback, then their result (last: its presence marks the student as done)."""
     write_atomic(out / "feedback" / f"{student}.md", feedback_markdown(student, result))
-    write_atomic(out / "results" / f"{student}.json", json.dumps(result.to_dict(), indent=1))  # last: marks it done
+    write_atomic(out / "results" / f"{student}.json", json.dumps(result.to_dict(), indent=1))
+
+
+def _grade_one(root: str, student: str, path: Path, problems: list[str], out: Path, masks: list[Path]) -> str:
+    write_result(out, student, grade_submission(root, student, path, problems, masks))
     return student
 
 
 def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, jobs: int | None = None,
-          progress: bool = True) -> ClassSummary:
+          progress: bool = True, scheduler: str | None = None, dask_workers: int | None = None) -> ClassSummary:
     """Grade every submission not graded yet (or changed since); rebuild gradebook and summary from all results.
 
+    By default submissions are graded by a pool of ``jobs`` processes on this machine. With ``scheduler``
+    (``"tcp://host:8786"``) each one is a task on that Dask cluster; with ``dask_workers`` on a ``LocalCluster``
+    of that many single-threaded worker processes (``autograder.cluster``; needs ``distributed``). Results are
+    written here either way, so a run of one kind resumes a run of the other.
+
     Returns the summary, with ``graded``, ``skipped`` and ``failed`` (students the grader itself failed on).
+    Raises ``autograder.cluster.ClusterError`` when the cluster cannot be reached or goes away (what was graded
+    until then is kept: run again to resume).
     """
+    if scheduler is not None and dask_workers is not None:
+        raise ValueError(f"grade: give scheduler or dask_workers, not both (got {scheduler!r} and {dask_workers!r})")
+    if dask_workers is not None and (isinstance(dask_workers, bool) or not isinstance(dask_workers, int)
+                                     or dask_workers < 1):
+        raise ValueError(f"grade: dask_workers must be a positive int, got {dask_workers!r}")
     assignment = load_assignment(assignment_dir)
     load_checks(assignment)  # a broken test file stops here, before any student is graded
     out, fingerprint = Path(out), assignment.fingerprint()
@@ -129,7 +154,15 @@ def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, 
     failed = {}
     bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
     args = [(str(assignment.root), s, path, problems, out, masks) for s, (path, problems) in todo.items()]
-    if jobs == 1:
+    if scheduler is not None or dask_workers is not None:
+        from autograder.cluster import grade_on_dask  # lazy: the local path never needs distributed
+
+        try:
+            failed = grade_on_dask(assignment, Path(submissions), todo, out, scheduler, dask_workers,
+                                   on_done=bar.update)
+        finally:
+            bar.close()
+    elif jobs == 1:
         for a in args:
             try:
                 _grade_one(*a)
@@ -151,6 +184,7 @@ def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, 
                 json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
             failed.setdefault(student, "no readable result was written")
+    results = apply_rubric(out, assignment, results)  # the instructor's scores of manual questions (rubric.csv)
     write_atomic(out / "gradebook.csv", gradebook_csv(results, list(assignment.question_ids)))
     summary = summarize(results, list(assignment.question_ids))
     write_atomic(out / "summary.md", summary_markdown(summary))
