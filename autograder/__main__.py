@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder release|check|grade ...`` (also the ``autograder`` console script)."""
+"""Command line: ``python -m autograder release|check|grade|export ...`` (also the ``autograder`` console script)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import sys
 
 from autograder.check import check_notebook
+from autograder.export import CANVAS_ID_COLUMNS, EXPORT_FORMATS, MOODLE_ID_COLUMNS, export_gradebook
 from autograder.cluster import ClusterError  # cheap: distributed is imported only for a cluster run
 from autograder.grade import grade
 from autograder.release import release
@@ -29,11 +30,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="where results/, feedback/, gradebook.csv and summary go")
     p.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: all cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _export_arguments(p, "--export", action="append", default=[],
+                      help="also write DIR/gradebook_<format>.csv for Canvas or Moodle (may be given twice)")
     cluster = p.add_mutually_exclusive_group()
     cluster.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                          help="grade on the Dask cluster of this scheduler (see docs/autograder.md)")
     cluster.add_argument("--dask-workers", type=int, metavar="N", help="grade on a local Dask cluster of N workers")
+    p = commands.add_parser("export", help="write DIR/gradebook_<format>.csv from DIR/gradebook.csv")
+    p.add_argument("assignment", help="the assignment folder (its title and points go into the export)")
+    p.add_argument("out", help="the --out folder of `grade`, holding gradebook.csv")
+    _export_arguments(p, "--format", required=True, help="the learning-management system's format")
     return parser
+
+
+def _export_arguments(p: argparse.ArgumentParser, flag: str, **kwargs: object) -> None:
+    p.add_argument(flag, choices=EXPORT_FORMATS, **kwargs)
+    p.add_argument("--id-column", choices=sorted({*CANVAS_ID_COLUMNS, *MOODLE_ID_COLUMNS}),
+                   help="which identifier the student names are: Canvas sis_login_id (default), sis_user_id or id; "
+                        "Moodle username (default), email or idnumber")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             result = check_notebook(args.notebook)
             print(check_text(result))
             return 0 if result.all_passed else 1
+        if args.command == "export":
+            print(f"wrote {export_gradebook(args.assignment, args.out, args.format, args.id_column)}")
+            return 0
         summary = grade(args.assignment, args.submissions, args.out, args.jobs, progress=not args.no_progress,
                         scheduler=args.scheduler, dask_workers=args.dask_workers)
     except (ValueError, OSError) as error:
@@ -62,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"graded {len(summary.graded)}, skipped {len(summary.skipped)} already graded and unchanged")
     for student, error in summary.failed.items():
         print(f"NO GRADE for {student}: {error}", file=sys.stderr)
+    try:
+        for export_format in dict.fromkeys(args.export):
+            print(f"wrote {export_gradebook(args.assignment, args.out, export_format, args.id_column)}")
+    except ValueError as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
     return 1 if summary.failed else 0
 
 

@@ -10,19 +10,41 @@ from pathlib import Path
 
 from autograder.sandbox import Limits
 
-__all__ = ["Question", "Assignment", "load_assignment", "GRADER_VERSION"]
+__all__ = ["Question", "RubricCriterion", "Assignment", "load_assignment", "GRADER_VERSION"]
 
 # Part of every assignment hash, so results written by an older grader are graded again.
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 _ID = re.compile(r"[a-z0-9_]+")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_WEIGHTS = re.compile(r"[A-Za-z0-9_.-]+\.npz")
+
+
+@dataclass(frozen=True)
+class RubricCriterion:
+    """One criterion of a question the instructor grades (``manual = true``): its id, points and description."""
+
+    id: str
+    points: float
+    criterion: str = ""
 
 
 @dataclass(frozen=True)
 class Question:
+    """A question of assignment.toml (docs/assignment-format.md).
+
+    ``manual``: graded by the instructor in DIR/rubric.csv, by ``rubric`` criteria if it lists any.
+    ``timeout``/``cpu_time``: the budget of this question's cells tagged ``training`` (wall-clock seconds per cell,
+    CPU seconds added to the submission's limit). ``weights``: the file name of trained weights a student may hand in
+    beside the notebook (``.npz``); when it is there, the question's ``training`` cells are not run."""
+
     id: str
     title: str
     points: float
+    manual: bool = False
+    rubric: tuple[RubricCriterion, ...] = ()
+    timeout: float | None = None
+    cpu_time: int | None = None
+    weights: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,7 @@ class Assignment:
     questions: tuple[Question, ...]
     limits: Limits = Limits().resolved()
     forbidden_imports: tuple[str, ...] = ()  # modules student code may not import (and their submodules)
+    allow_gpu: bool = False  # the sandbox may see the grading machine's GPUs (else CUDA_VISIBLE_DEVICES="")
     question_ids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,11 +92,7 @@ def load_assignment(root: str | Path) -> Assignment:
             data = tomllib.load(f)
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"{path}: {error}") from None
-    questions = []
-    for q in data.get("questions", []):
-        if not _ID.fullmatch(str(q.get("id", ""))):
-            raise ValueError(f"{path}: question id must match [a-z0-9_]+, got {q.get('id')!r}")
-        questions.append(Question(q["id"], q.get("title", q["id"]), float(q.get("points", 1))))
+    questions = [_question(path, q) for q in data.get("questions", [])]
     ids = [q.id for q in questions]
     if not ids or len(set(ids)) != len(ids):
         raise ValueError(f"{path}: expected at least one [[questions]] with unique ids, got {ids}")
@@ -85,10 +104,47 @@ def load_assignment(root: str | Path) -> Assignment:
     if not isinstance(forbidden, list) or not all(isinstance(m, str) and _MODULE.fullmatch(m) for m in forbidden):
         raise ValueError(f"{path}: forbidden_imports must be a list of module names such as [\"cnncourse\"], "
                          f"got {forbidden!r}")
+    if not isinstance(data.get("allow_gpu", False), bool):
+        raise ValueError(f"{path}: allow_gpu must be true or false, got {data['allow_gpu']!r}")
     assignment = Assignment(root, data.get("title", root.name), data.get("notebook", f"{root.name}.ipynb"),
-                            tuple(questions), limits, tuple(forbidden))
+                            tuple(questions), limits, tuple(forbidden), data.get("allow_gpu", False))
+    manual = {q.id for q in questions if q.manual}
     for test in assignment.test_files():
         question = test.stem.removeprefix("test_")
         if question not in ids:
             raise ValueError(f"{test}: tests a question {question!r} that assignment.toml does not list ({ids})")
+        if question in manual:
+            raise ValueError(f"{test}: tests {question!r}, which is graded by the instructor (manual = true)")
     return assignment
+
+
+def _question(path: Path, q: dict) -> Question:
+    """One [[questions]] table, checked: raise ValueError naming the question and the key that is wrong."""
+    if not isinstance(q, dict) or not _ID.fullmatch(str(q.get("id", ""))):
+        raise ValueError(f"{path}: question id must match [a-z0-9_]+, got {q.get('id') if isinstance(q, dict) else q!r}")
+    where = f"{path}: question {q['id']}:"
+    for key in ("points", "timeout", "cpu_time"):
+        value = q.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ValueError(f"{where} {key} must be a positive number, got {value!r}")
+    if not isinstance(q.get("manual", False), bool):
+        raise ValueError(f"{where} manual must be true or false, got {q['manual']!r}")
+    weights = q.get("weights")
+    if weights is not None and not (isinstance(weights, str) and _WEIGHTS.fullmatch(weights)):
+        raise ValueError(f"{where} weights must be a file name ending in .npz (no folders), got {weights!r}")
+    rubric = []
+    for c in q.get("rubric", []):
+        if not (isinstance(c, dict) and _ID.fullmatch(str(c.get("id", ""))) and not isinstance(c.get("points"), bool)
+                and isinstance(c.get("points"), (int, float)) and c["points"] > 0):
+            raise ValueError(f"{where} each rubric criterion needs an id ([a-z0-9_]+) and positive points, got {c!r}")
+        rubric.append(RubricCriterion(c["id"], float(c["points"]), str(c.get("criterion", ""))))
+    points = float(q.get("points", 1))
+    if rubric and abs(sum(c.points for c in rubric) - points) > 1e-9:
+        raise ValueError(f"{where} the rubric's points add up to {sum(c.points for c in rubric):g}, not the "
+                         f"question's {points:g}")
+    if rubric and not q.get("manual"):
+        raise ValueError(f"{where} a rubric needs manual = true (the instructor grades it in rubric.csv)")
+    cpu = q.get("cpu_time")
+    return Question(q["id"], q.get("title", q["id"]), points, q.get("manual", False), tuple(rubric),
+                    None if q.get("timeout") is None else float(q["timeout"]), None if cpu is None else int(cpu),
+                    weights)

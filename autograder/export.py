@@ -19,7 +19,8 @@ import csv
 import io
 from pathlib import Path
 
-__all__ = ["CANVAS_ID_COLUMNS", "EXPORT_FORMATS", "MOODLE_ID_COLUMNS", "canvas_csv", "moodle_csv", "read_gradebook"]
+__all__ = ["CANVAS_ID_COLUMNS", "EXPORT_FORMATS", "MOODLE_ID_COLUMNS", "canvas_csv", "moodle_csv", "read_gradebook",
+           "export_gradebook"]
 
 CANVAS_ID_COLUMNS = {"id": "ID", "sis_user_id": "SIS User ID", "sis_login_id": "SIS Login ID"}
 MOODLE_ID_COLUMNS = {"username": "Username", "email": "Email address", "idnumber": "ID number"}
@@ -74,3 +75,28 @@ def moodle_csv(totals: dict[str, float], assignment_title: str, points_possible:
         rows.append([student, _points(totals[student]),
                      feedback.get(student, f"{_points(totals[student])} of {_points(points_possible)} points")])
     return _text(rows)
+
+
+def export_gradebook(assignment_dir: str | Path, out: str | Path, export_format: str,
+                     id_column: str | None = None) -> Path:
+    """Write ``out/gradebook_<format>.csv`` from ``out/gradebook.csv`` for the assignment (its title names the grade
+    column, its points are the points possible); return the path. ``id_column`` as in canvas_csv/moodle_csv."""
+    from autograder.config import load_assignment  # keep this module importable without the rest of the grader
+
+    if export_format not in EXPORT_FORMATS:
+        raise ValueError(f"export format must be one of {list(EXPORT_FORMATS)}, got {export_format!r}")
+    assignment = load_assignment(assignment_dir)
+    gradebook = Path(out) / "gradebook.csv"
+    if not gradebook.is_file():
+        raise ValueError(f"export: no gradebook at {gradebook}: run `autograder grade` with --out {out} first")
+    totals = read_gradebook(gradebook)
+    points = sum(q.points for q in assignment.questions)
+    if export_format == "canvas":
+        text = canvas_csv(totals, assignment.title, points, **({"id_column": id_column} if id_column else {}))
+    else:
+        text = moodle_csv(totals, assignment.title, points, **({"id_column": id_column} if id_column else {}))
+    path = Path(out) / f"gradebook_{export_format}.csv"
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return path

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["NotebookError", "Cell", "read_notebook", "write_notebook", "code_cells", "strip_solutions",
-           "tagged_questions", "solution_lines", "cell_labels", "QUESTION_TAG", "SKIP_TAG"]
+           "tagged_questions", "solution_lines", "cell_labels", "QUESTION_TAG", "SKIP_TAG", "TRAINING_TAG"]
 
 QUESTION_TAG = "question:"
 SKIP_TAG = "skip-grading"
+TRAINING_TAG = "training"  # trains a model: runs with its question's budget, skipped when weights are handed in
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 _BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -33,6 +34,7 @@ class Cell:
     source: str
     questions: tuple[str, ...]
     label: str = ""
+    training: bool = False  # tagged `training`
 
 
 def read_notebook(path: str | Path) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def code_cells(notebook: dict[str, Any]) -> list[Cell]:
             continue  # a cell magic (%%time, %%bash) makes the whole cell something other than Python
         source = "\n".join(_MAGIC.sub(r"\1pass #", line) for line in source.split("\n"))
         questions = tuple(t.removeprefix(QUESTION_TAG) for t in tags if t.startswith(QUESTION_TAG))
-        cells.append(Cell(number, source, questions, labels[number]))
+        cells.append(Cell(number, source, questions, labels[number], TRAINING_TAG in tags))
     return cells
 
 

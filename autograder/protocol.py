@@ -7,6 +7,9 @@ A message is a JSON document followed by zero or more NumPy arrays as ``.npy`` b
     {"__np__": i}        a NumPy scalar, sent as the i-th array with shape ()
     {"__tuple__": [..]}  a tuple
     {"__dict__": {..}}   a dict with string keys
+    {"__tensor__": [i, "float32"]}  a torch tensor, sent as the i-th array with the tensor's dtype name
+    {"__handle__": i}    a reference to the i-th object the student's process keeps (``HandleRef``): the object
+                         itself never crosses, only this id, valid in the process that made it
 
 Nothing is ever unpickled: arrays are read with ``allow_pickle=False`` and must have a numeric or bool dtype.
 The grader treats every message from the child as untrusted data, so sizes, nesting and counts are bounded.
@@ -19,18 +22,48 @@ import json
 import os
 import select
 import struct
+import sys
 import time
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["ProtocolError", "ChildGone", "encode", "decode", "send", "recv", "MAX_MESSAGE_BYTES"]
+__all__ = ["ProtocolError", "ChildGone", "HandleRef", "encode", "decode", "send", "recv", "is_tensor",
+           "MAX_MESSAGE_BYTES", "TENSOR_DTYPES"]
 
 MAX_MESSAGE_BYTES = 64 * 2**20  # one reply; a result bigger than this is not a sensible answer
 MAX_ARRAYS = 1000
 MAX_DEPTH = 32
 ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 _HEADER = struct.Struct(">I")
+# torch dtypes a tensor may have on the wire -> the NumPy dtype kinds its array may have. bfloat16 travels as
+# float32 (NumPy has no bfloat16) and is turned back on the other side.
+TENSOR_DTYPES = {"float16": "f", "bfloat16": "f", "float32": "f", "float64": "f", "complex64": "c",
+                 "complex128": "c", "uint8": "u", "int8": "i", "int16": "i", "int32": "i", "int64": "i", "bool": "b"}
+MAX_HANDLES = 2**31
+
+
+class HandleRef(NamedTuple):
+    """A reference to an object that stays in the student's process (``testing.StudentObject`` wraps it)."""
+
+    id: int
+
+
+def is_tensor(value: Any) -> bool:
+    """Whether value is a torch tensor, without importing torch: nothing can be a tensor until torch is imported."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, getattr(torch, "Tensor", ()))
+
+
+def _tensor_array(tensor: Any) -> tuple[np.ndarray, str]:
+    """A tensor's values as a plain array (on the CPU, detached) and its dtype name."""
+    dtype = str(tensor.dtype).removeprefix("torch.")
+    if dtype not in TENSOR_DTYPES:
+        raise TypeError(f"a tensor of dtype {tensor.dtype} is not data: use a float, int or bool dtype")
+    tensor = tensor.detach().cpu().resolve_conj().resolve_neg()
+    if dtype == "bfloat16":
+        tensor = tensor.float()
+    return tensor.numpy(), dtype
 
 
 class ProtocolError(Exception):
@@ -60,6 +93,11 @@ def encode(value: Any) -> list[bytes]:
             return {"__np__": add_array(np.asarray(v))}
         if isinstance(v, np.ndarray):
             return {"__nd__": add_array(v)}
+        if is_tensor(v):
+            array, dtype = _tensor_array(v)
+            return {"__tensor__": [add_array(array), dtype]}
+        if type(v) is HandleRef:
+            return {"__handle__": int(v.id)}
         if isinstance(v, int):  # subclasses are rebuilt as the plain type so their methods cannot travel
             return int(v)
         if isinstance(v, float):
@@ -98,8 +136,11 @@ def encode(value: Any) -> list[bytes]:
     return [document, *arrays]
 
 
-def decode(frames: list[bytes]) -> Any:
-    """Rebuild a value from frames, trusting nothing: plain ndarrays of numeric dtype only."""
+def decode(frames: list[bytes], tensor: Callable[[np.ndarray, str], Any] | None = None) -> Any:
+    """Rebuild a value from frames, trusting nothing: plain ndarrays of numeric dtype only.
+
+    A tensor arrives as its array, checked against its dtype name; ``tensor(array, dtype_name)`` (if given) turns it
+    back into a tensor. A handle arrives as a ``HandleRef``."""
     try:
         document = json.loads(frames[0])
     except (ValueError, UnicodeDecodeError) as error:
@@ -134,6 +175,13 @@ def decode(frames: list[bytes]) -> Any:
                 return array_at(inner)
             if tag == "__np__":
                 return array_at(inner)[()]
+            if tag == "__tensor__" and type(inner) is list and len(inner) == 2 and inner[1] in TENSOR_DTYPES:
+                array = array_at(inner[0])
+                if array.dtype.kind != TENSOR_DTYPES[inner[1]]:
+                    raise ProtocolError(f"a {inner[1]} tensor arrived as an array of dtype {array.dtype}")
+                return tensor(array, inner[1]) if tensor is not None else array
+            if tag == "__handle__" and type(inner) is int and 0 <= inner < MAX_HANDLES:
+                return HandleRef(inner)
             if tag == "__tuple__" and type(inner) is list:
                 return tuple(walk(x, depth + 1) for x in inner)
             if tag == "__dict__" and type(inner) is dict:

@@ -7,7 +7,7 @@ import csv
 import io
 import statistics
 
-from autograder.results import ClassSummary, GradingResult, QuestionSummary
+from autograder.results import ClassSummary, GradingResult, QuestionResult, QuestionSummary
 
 __all__ = ["check_text", "feedback_markdown", "gradebook_csv", "summarize", "summary_markdown"]
 
@@ -27,6 +27,9 @@ def check_text(result: GradingResult) -> str:
              "hidden checks run when your work is graded."]
     lines += [f"PROBLEM: {_item(p)}" for p in result.problems]
     for qid, q in result.questions.items():
+        if q.manual:
+            lines.append(f"{qid} ({q.title}): graded by your instructor, not by checks")
+            continue
         passed = sum(c.passed for c in q.checks)
         status = "passed" if passed == len(q.checks) else "FAILED"
         lines.append(f"{qid} ({q.title}): {status} ({passed}/{len(q.checks)} checks)")
@@ -46,6 +49,9 @@ def feedback_markdown(student: str, result: GradingResult) -> str:
     if result.problems:
         lines += ["## Problems with the notebook", ""] + [f"- {_item(p)}" for p in result.problems] + [""]
     for qid, q in result.questions.items():
+        if q.manual:
+            lines += _manual_feedback(qid, q)
+            continue
         lines += [f"## {qid}: {q.title} ({_fmt(q.score)} / {_fmt(q.points)})", ""]
         for c in q.checks:
             kind = "hidden check" if c.hidden else "check"
@@ -60,14 +66,27 @@ def feedback_markdown(student: str, result: GradingResult) -> str:
     return "\n".join(lines)
 
 
+def _manual_feedback(qid: str, q: QuestionResult) -> list[str]:
+    """A question the instructor grades: the score per rubric criterion and the comment, or "not graded yet"."""
+    if not q.graded:
+        return [f"## {qid}: {q.title} (not graded yet / {_fmt(q.points)})", "",
+                "- graded by your instructor; the score appears here once it is given", ""]
+    lines = [f"## {qid}: {q.title} ({_fmt(q.score)} / {_fmt(q.points)})", "", "- graded by your instructor"]
+    lines += [f"- {criterion}: {_fmt(points)}" for criterion, points in q.rubric.items() if criterion != qid]
+    lines += [f"- comment: {_item(q.comment)}"] if q.comment else []
+    return lines + [""]
+
+
 def gradebook_csv(results: dict[str, GradingResult], question_ids: list[str]) -> str:
-    """CSV text with columns student, one per question, total; rows sorted by student."""
+    """CSV text with columns student, one per question, total; rows sorted by student. A manual question the
+    instructor has not graded yet is empty (the total counts what is graded)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student", *question_ids, "total"])
     for student in sorted(results):
         r = results[student]
-        writer.writerow([student, *(_fmt(r.questions[q].score) for q in question_ids), _fmt(r.total)])
+        scores = [_fmt(r.questions[q].score) if r.questions[q].graded else "" for q in question_ids]
+        writer.writerow([student, *scores, _fmt(r.total)])
     return buffer.getvalue()
 
 
@@ -79,8 +98,10 @@ def summarize(results: dict[str, GradingResult], question_ids: list[str]) -> Cla
         scores = [r.questions[q].score for r in results.values()]
         points = next(iter(results.values())).questions[q].points if results else 0
         failed = collections.Counter(c.name for r in results.values() for c in r.questions[q].checks if not c.passed)
+        manual = any(r.questions[q].manual for r in results.values())
         per_question[q] = QuestionSummary(statistics.fmean(scores) if scores else 0.0, points,
-                                          sum(s < points for s in scores), dict(failed.most_common()))
+                                          sum(s < points for s in scores), dict(failed.most_common()),
+                                          sum(not r.questions[q].graded for r in results.values()), manual)
     return ClassSummary(len(totals), next(iter(results.values())).max_total if results else 0,
                         statistics.fmean(totals) if totals else 0.0, statistics.pstdev(totals) if totals else 0.0,
                         min(totals, default=0.0), max(totals, default=0.0),
@@ -98,6 +119,10 @@ def summary_markdown(summary: ClassSummary) -> str:
     if failing:
         lines += ["", "Checks failed most often:", ""]
         lines += [f"- {n} x {q}: {name}" for n, q, name in sorted(failing, key=lambda f: -f[0])[:10]]
+    manual = [f"{q} (not graded yet for {s.not_graded} of {summary.students})" if s.not_graded else q
+              for q, s in summary.questions.items() if s.manual]
+    if manual:
+        lines += ["", "Graded by the instructor in rubric.csv: " + ", ".join(manual)]
     if summary.with_problems:
         lines += ["", "Notebooks with problems (see their feedback): " + ", ".join(summary.with_problems)]
     return "\n".join(lines) + "\n"

@@ -31,6 +31,10 @@ class QuestionResult:
     score: float
     checks: list[CheckResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # cells of this question that raised or timed out
+    manual: bool = False  # graded by the instructor (rubric.csv), not by checks
+    graded: bool = True  # False for a manual question the instructor has not scored yet
+    comment: str = ""  # the instructor's comment on a manual question
+    rubric: dict[str, float] = field(default_factory=dict)  # criterion id -> points the instructor gave
 
     @property
     def all_passed(self) -> bool:
@@ -77,6 +81,8 @@ class QuestionSummary:
     points: float
     students_not_full_marks: int
     failed_checks: dict[str, int]  # check name -> how many students failed it, most often first
+    not_graded: int = 0  # a manual question: students the instructor has not scored yet (rubric.csv)
+    manual: bool = False
 
 
 @dataclass

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from autograder import protocol
 from autograder.config import Assignment
@@ -19,31 +22,60 @@ from autograder.notebook import Cell, NotebookError, code_cells, read_notebook, 
 from autograder.redact import redact
 from autograder.results import CheckResult, GradingResult, QuestionResult
 from autograder.sandbox import OUTPUT_TAIL_BYTES, Child, describe_exit
-from autograder.testing import Check, Student, StudentError
+from autograder.testing import Check, Student, StudentError, StudentObject
 
-__all__ = ["Session", "grade_notebook", "run_check", "MAX_RESTARTS"]
+__all__ = ["Session", "grade_notebook", "run_check", "handed_in_folder", "MAX_RESTARTS", "MAX_WEIGHTS_BYTES"]
 
 MAX_RESTARTS = 3
 STARTUP_TIMEOUT = 30.0  # starting Python and importing NumPy on a busy machine is not the student's fault
 MAX_MESSAGE_CHARS = 1000  # of a check's message in results and feedback
 MAX_TYPE_NAME_CHARS = 100  # of the name of the student's exception type (it comes from the untrusted child)
 MAX_WHERE_CHARS = 200  # of "cell 3, line 2, in f" as the child reports it
-GRADER_ERRORS = ("Stopped", "NotDefined", "NotData")  # StudentError types that are the grader's own words
+GRADER_ERRORS = ("Stopped", "NotDefined", "NotData", "BadWeights")  # StudentError types in the grader's own words
+MAX_WEIGHTS_BYTES = 48 * 2**20  # a handed-in weights file: it must fit in one message to the child (64 MiB)
 
 
 class _Broken(Exception):
     """The child is gone (timed out, crashed, broke the protocol); the message says why."""
 
 
-class Session:
-    """A student's notebook running in a sandboxed child, restarted when it dies."""
+def _torch_tensor(array: np.ndarray, dtype: str) -> Any:
+    torch = sys.modules["torch"]  # only called when the test passed a tensor, so torch is imported already
+    return torch.from_numpy(array.copy()).to(getattr(torch, dtype))
 
-    def __init__(self, assignment: Assignment, cells: list[Cell], masks: list[Path]) -> None:
+
+def _contains_tensor(value: Any) -> bool:
+    if "torch" not in sys.modules:  # nothing is a tensor before torch is imported: NumPy grading stays cheap
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(_contains_tensor(v) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_tensor(v) for v in value.values())
+    return protocol.is_tensor(value)
+
+
+class Session:
+    """A student's notebook running in a sandboxed child, restarted when it dies.
+
+    ``files`` is the folder of files the student handed in beside the notebook (trained weights), or None.
+    Cells tagged ``training`` run with their question's budget (``timeout`` per cell; ``cpu_time`` added to the
+    child's CPU limit and the time added to the submission's deadline)."""
+
+    def __init__(self, assignment: Assignment, cells: list[Cell], masks: list[Path], files: Path | None = None) -> None:
         self.assignment = assignment
-        self.limits = assignment.limits
-        self.cells, self.masks = cells, masks
+        self.cells, self.masks, self.files = cells, masks, files
+        questions = {q.id: q for q in assignment.questions}
+        self.cell_timeout = {c.number: max((questions[q].timeout for q in c.questions if q in questions
+                                            and questions[q].timeout), default=None) for c in cells if c.training}
+        budgets = {q for c in cells if c.training for q in c.questions if q in questions}
+        limits = assignment.limits
+        self.limits = limits._replace(
+            cpu_time=limits.cpu_time + sum(questions[q].cpu_time or 0 for q in budgets),
+            timeout=limits.timeout + sum(questions[q].timeout or 0 for q in budgets))
         self.labels = {c.number: c.label for c in cells}
         self.deadline = time.monotonic() + self.limits.timeout
+        self.generation = 0  # counts the children started: a handle is valid only in the child that made it
+        self._handed_in: dict[str, dict[str, np.ndarray]] = {}
         self.child: Child | None = None
         self.restarts = -1  # the first start is not a restart
         self.poisoned: set[int] = set()  # cells that timed out or killed the child: never run again
@@ -56,11 +88,11 @@ class Session:
 
     # -- the child's life --
 
-    def _request(self, message: dict, what: str, timeout: float | None = None) -> dict:
+    def _request(self, message: dict, what: str, timeout: float | None = None, tensors: bool = False) -> dict:
         timeout = timeout or self.limits.call_timeout
         deadline = min(time.monotonic() + timeout, self.deadline)
         try:
-            reply = self.child.request(message, deadline)
+            reply = self.child.request(message, deadline, _torch_tensor if tensors else None)
             if not isinstance(reply, dict):
                 raise protocol.ProtocolError("the reply is not a dict")
             return reply
@@ -94,7 +126,8 @@ class Session:
             if self.restarts >= MAX_RESTARTS:
                 raise _Broken(f"not run: the notebook's process was restarted {MAX_RESTARTS} times already")
             self.restarts += 1
-            self.child = Child(self.limits, self.masks, self.assignment.forbidden_imports)
+            self.generation += 1
+            self.child = Child(self.limits, self.masks, self.assignment.forbidden_imports, self.assignment.allow_gpu)
             try:
                 reply = self._request({"op": "hello"}, "while starting", STARTUP_TIMEOUT)
             except _Broken as error:
@@ -111,7 +144,8 @@ class Session:
                     continue
                 where = f"while running the notebook ({cell.label})"
                 try:
-                    reply = self._request({"op": "run", "cell": cell.number, "source": cell.source}, where)
+                    reply = self._request({"op": "run", "cell": cell.number, "source": cell.source}, where,
+                                          self.cell_timeout.get(cell.number))
                 except _Broken as error:
                     self.poisoned.add(cell.number)
                     self.cell_problems[cell.number] = str(error)
@@ -136,15 +170,89 @@ class Session:
 
     # -- what the Student proxy calls --
 
-    def get(self, name: str) -> Any:
-        reply = self._serve({"op": "get", "name": name}, name, f"while reading `{name}`")
-        return Student.CALLABLE if reply.get("callable") is True else reply["ok"]
+    def get(self, name: str, owner: StudentObject | None = None) -> Any:
+        """The value of a name in the student's namespace (or of an attribute of ``owner``): data, ``CALLABLE`` for
+        a function, method or class, or a ``StudentObject`` for an object that is not data."""
+        label = self._label(name, owner)
+        reply = self._serve({"op": "get", "name": name, "handle": self._ref(owner)}, label, f"while reading `{label}`")
+        return Student.CALLABLE if reply.get("callable") is True else self._wrap(reply["ok"], label)
 
-    def call(self, name: str, args: list, kwargs: dict, return_args: bool = False) -> Any:
+    def call(self, name: str | None, args: list, kwargs: dict, return_args: bool = False,
+             owner: StudentObject | None = None, as_handle: bool = False) -> Any:
         """The function's result; with ``return_args``, ``{"result": ..., "args": (...), "kwargs": {...}}`` holding
-        the arguments as the function left them."""
-        return self._serve({"op": "call", "name": name, "args": args, "kwargs": kwargs, "return_args": return_args},
-                           name, f"while calling `{name}`")["ok"]
+        the arguments as the function left them. ``owner``: call its method ``name`` (or, with ``name`` None, the
+        object itself). The result of calling a class, or any result with ``as_handle``, is a ``StudentObject``.
+        Tensors come back as tensors when the arguments held one, else as arrays."""
+        label = self._label(name, owner)
+        message = {"op": "call", "name": name, "handle": self._ref(owner), "args": self._refs(args),
+                   "kwargs": self._refs(kwargs), "return_args": return_args, "as_handle": as_handle}
+        reply = self._serve(message, label, f"while calling `{label}`", _contains_tensor([args, kwargs]))
+        return self._wrap(reply["ok"], f"{label}(...)")
+
+    def parameters(self, owner: StudentObject) -> dict:
+        """``{"parameters": [(name, shape, requires_grad)], "state": {name: (shape, dtype)}}`` of a PyTorch module."""
+        label = self._label(None, owner)
+        reply = self._serve({"op": "parameters", "handle": self._ref(owner)}, label, f"while reading `{label}`")
+        return reply["ok"]
+
+    def load_weights(self, owner: StudentObject, arrays: dict[str, np.ndarray]) -> None:
+        """``owner.load_state_dict`` (strict) with the arrays as tensors, in the child."""
+        label = self._label(None, owner)
+        self._serve({"op": "load_weights", "handle": self._ref(owner), "arrays": arrays}, label,
+                    f"while loading weights into `{label}`")
+
+    def handed_in(self, filename: str) -> dict[str, np.ndarray] | None:
+        """The arrays of a .npz file the student handed in beside the notebook (read here, in the grader, with
+        ``allow_pickle=False``), or None when there is no such file. StudentError("BadWeights") when it is not one."""
+        if filename not in self._handed_in:
+            self._handed_in[filename] = _read_weights(self.files / filename) \
+                if self.files is not None and (self.files / filename).is_file() else None
+        return self._handed_in[filename]
+
+    def _label(self, name: str | None, owner: StudentObject | None) -> str:
+        if owner is None:
+            return str(name)
+        return owner._label if name is None else f"{owner._label}.{name}"
+
+    def _ref(self, owner: StudentObject | None) -> protocol.HandleRef | None:
+        """The handle's id in the current child; StudentError when it belongs to another session or a child that
+        has been restarted since (the object is gone with it)."""
+        if owner is None:
+            return None
+        if owner._session is not self:
+            raise StudentError("Stopped", f"`{owner._label}` belongs to another notebook's process")
+        if self.child is None and not self.fatal:
+            self._ensure_child_quietly()
+        if owner._generation != self.generation:
+            raise StudentError("Stopped", f"`{owner._label}` no longer exists: the notebook's process was restarted "
+                                          "after it was made")
+        return owner._ref
+
+    def _ensure_child_quietly(self) -> None:
+        try:
+            self._ensure_child()
+        except _Broken:
+            pass  # _serve reports it
+
+    def _refs(self, value: Any) -> Any:
+        """Arguments with every StudentObject replaced by its handle (the object stays in the child)."""
+        if isinstance(value, StudentObject):
+            return self._ref(value)
+        if type(value) in (list, tuple):
+            return type(value)(self._refs(v) for v in value)
+        if type(value) is dict:
+            return {k: self._refs(v) for k, v in value.items()}
+        return value
+
+    def _wrap(self, value: Any, label: str) -> Any:
+        """A reply with every handle turned into a StudentObject of this session and child."""
+        if type(value) is protocol.HandleRef:
+            return StudentObject(self, value, self.generation, label)
+        if type(value) in (list, tuple):
+            return type(value)(self._wrap(v, label) for v in value)
+        if type(value) is dict:
+            return {k: self._wrap(v, label) for k, v in value.items()}
+        return value
 
     def name_cells(self, text: str) -> str:
         """Replace the child's "cell 12" (counted with markdown cells) by the cell's label as students see it."""
@@ -156,12 +264,12 @@ class Session:
         return str(StudentError(str(error.get("type", "Error"))[:MAX_TYPE_NAME_CHARS], str(error.get("message", "")),
                                 self.name_cells(str(error.get("where", ""))[:MAX_WHERE_CHARS])))[:MAX_MESSAGE_CHARS]
 
-    def _serve(self, message: dict, name: str, what: str) -> dict:
+    def _serve(self, message: dict, name: str, what: str, tensors: bool = False) -> dict:
         if name in self.broken_names:
             raise StudentError("Stopped", f"not run again: {self.broken_names[name]}")
         try:
             self._ensure_child()
-            reply = self._request(message, what)
+            reply = self._request(message, what, tensors=tensors)
         except _Broken as error:
             self.broken_names[name] = str(error)
             raise StudentError("Stopped", str(error)) from None
@@ -180,6 +288,34 @@ class Session:
         if "ok" not in reply and reply.get("callable") is not True:
             raise StudentError("NotData", "the notebook's process sent an invalid reply")
         return reply
+
+
+def _read_weights(path: Path) -> dict[str, np.ndarray]:
+    """A student's .npz file as arrays, trusting nothing: no pickles, numeric dtypes, a bounded size."""
+    size = path.stat().st_size
+    if size > MAX_WEIGHTS_BYTES:
+        raise StudentError("BadWeights", f"the weights file {path.name} is {size / 2**20:.0f} MiB, more than the "
+                                         f"{MAX_WEIGHTS_BYTES // 2**20} MiB the grader accepts")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("it holds one array, not named arrays (save it with np.savez)")
+            arrays = {name: archive[name] for name in archive.files}
+    except Exception as error:
+        raise StudentError("BadWeights", f"the weights file {path.name} could not be read as named arrays "
+                                         f"(np.load with allow_pickle=False): {type(error).__name__}: {error}") from None
+    bad = [name for name, a in arrays.items() if type(a) is not np.ndarray or a.dtype.kind not in "biufc"]
+    if bad or not arrays:
+        raise StudentError("BadWeights", f"the weights file {path.name} must hold arrays of numbers, one per "
+                                         f"state_dict entry; {', '.join(bad) if bad else 'it is empty'}")
+    return arrays
+
+
+def handed_in_folder(path: Path) -> Path | None:
+    """The folder whose files a student handed in with the notebook at path: the notebook's own folder, unless other
+    notebooks share it (then it is a class's folder of single-notebook submissions and holds no one's files)."""
+    others = [p for p in path.parent.glob("*.ipynb") if p.name != path.name]
+    return None if others else path.parent
 
 
 def run_check(check: Check, student: Student) -> CheckResult:
@@ -220,7 +356,11 @@ def grade_notebook(assignment: Assignment, checks: list[Check], path: str | Path
         notebook = None
         result.problems.append(str(error))
     tagged = tagged_questions(notebook) if notebook else set()
-    session = Session(assignment, code_cells(notebook), list(masks)) if notebook else None
+    files = handed_in_folder(path)
+    # Trained weights handed in: the question's training cells are not run (the tests load the weights instead).
+    trained = {q.id for q in assignment.questions if q.weights and files is not None and (files / q.weights).is_file()}
+    cells = [c for c in code_cells(notebook) if not (c.training and trained & set(c.questions))] if notebook else []
+    session = Session(assignment, cells, list(masks), files) if notebook else None
     student = Student(session)
     try:
         if session is not None:
@@ -238,7 +378,8 @@ def grade_notebook(assignment: Assignment, checks: list[Check], path: str | Path
                 else:
                     outcomes.append(run_check(check, student))
             score = question.points * sum(o.passed for o in outcomes) / max(len(outcomes), 1)
-            result.questions[question.id] = QuestionResult(question.title, question.points, round(score, 4), outcomes)
+            result.questions[question.id] = QuestionResult(question.title, question.points, round(score, 4), outcomes,
+                                                           manual=question.manual, graded=not question.manual)
     finally:
         if session is not None:
             session.close()

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from autograder import protocol
 
@@ -72,19 +72,26 @@ OPEN_FILES = 256  # RLIMIT_NOFILE
 OUTPUT_TAIL_BYTES = 2000  # how much of the notebook's printed output a result keeps (its end)
 
 
-def _env(home: str) -> dict[str, str]:
+def _env(home: str, allow_gpu: bool = False) -> dict[str, str]:
     # Nothing from the grader's environment: no tokens, no paths to the assignment. One BLAS thread each,
     # because submissions are graded in parallel and the address-space limit must not be eaten by thread stacks.
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-            "AUTOGRADER_SANDBOX": "1"}
+    # No GPU unless the assignment allows one (allow_gpu): then the grader's CUDA_VISIBLE_DEVICES (if set) is kept.
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+           "AUTOGRADER_SANDBOX": "1", "CUDA_VISIBLE_DEVICES": ""}
+    if allow_gpu:
+        del env["CUDA_VISIBLE_DEVICES"]
+        if "CUDA_VISIBLE_DEVICES" in os.environ:
+            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    return env
 
 
 class Child:
     """A running sandboxed worker. ``request`` sends one message and returns the decoded reply; the first
     request, ``{"op": "hello"}``, answers with the list of protections that applied."""
 
-    def __init__(self, limits: Limits, masks: list[Path], forbidden_imports: tuple[str, ...] = ()) -> None:
+    def __init__(self, limits: Limits, masks: list[Path], forbidden_imports: tuple[str, ...] = (),
+                 allow_gpu: bool = False) -> None:
         self.uid = UID_BASE + os.getpid() if os.geteuid() == 0 else None
         self.workdir = tempfile.mkdtemp(prefix="autograder-")
         if self.uid is not None:
@@ -98,15 +105,16 @@ class Child:
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-B", "-u", "-c", _BOOT, json.dumps(config)], stdin=subprocess.DEVNULL,
             stdout=self.output, stderr=subprocess.STDOUT, pass_fds=(to_child, from_child), cwd=self.workdir,
-            env=_env(self.workdir), start_new_session=True)
+            env=_env(self.workdir, allow_gpu), start_new_session=True)
         os.close(to_child)
         os.close(from_child)
         os.set_blocking(self._to_child, False)
 
-    def request(self, message: dict, deadline: float) -> object:
-        """Send a message, wait for the reply until deadline (TimeoutError), or ChildGone/ProtocolError."""
+    def request(self, message: dict, deadline: float, tensor: Callable | None = None) -> object:
+        """Send a message, wait for the reply until deadline (TimeoutError), or ChildGone/ProtocolError.
+        ``tensor`` turns tensors in the reply back into tensors (``protocol.decode``); without it they are arrays."""
         protocol.send(self._to_child, protocol.encode(message), deadline)
-        return protocol.decode(protocol.recv(self._from_child, deadline))
+        return protocol.decode(protocol.recv(self._from_child, deadline), tensor)
 
     def output_size(self) -> int:
         """How many bytes the child has printed so far (a mark for ``output_tail``)."""

@@ -1,11 +1,20 @@
 """The student side: a loop in the sandboxed child that runs cells and serves calls over the private pipes.
 
 Requests (from the grader):  {"op": "hello"} | {"op": "run", "cell": n, "source": s}
-                             | {"op": "get", "name": x}
-                             | {"op": "call", "name": x, "args": [..], "kwargs": {..}, "return_args": bool}
+                             | {"op": "get", "name": x, "handle": h}
+                             | {"op": "call", "name": x, "handle": h, "args": [..], "kwargs": {..},
+                                "return_args": bool, "as_handle": bool}
+                             | {"op": "parameters", "handle": h} | {"op": "load_weights", "handle": h, "arrays": {..}}
 Replies:                     {"ok": value} | {"callable": true} | {"missing": true}
                              | {"ok": {"result": value, "args": (..), "kwargs": {..}}}  (a call with return_args)
                              | {"error": {"type": name, "message": text, "where": "cell 3, line 2, in f"}}
+
+``handle`` (optional, a ``HandleRef``) names an object this process keeps: ``get``/``call`` then read or call its
+attribute ``name``, or with ``name`` None call the object itself. Objects are kept (and a ``HandleRef`` replied
+instead of the object) for the result of calling a class (``student.ResidualBlock(64, 128)``), for a call with
+``as_handle``, for a ``get`` of a value that is not data (a trained ``model``), and when a call returns an object kept
+already (``model.eval()`` returns the model). Any other result that is not data is refused, as before.
+Tensors in arguments arrive as tensors (torch is imported only when one arrives) and results' tensors leave as arrays.
 Nothing here is trusted by the grader: student code shares this process and may change any of it.
 """
 
@@ -16,6 +25,8 @@ import json
 import linecache
 import sys
 import traceback
+import types
+from typing import Any
 
 from autograder import protocol, sandbox
 
@@ -77,24 +88,107 @@ def _error(error: BaseException, max_processes: int) -> dict:
     return {"error": {"type": type(error).__name__, "message": message, "where": where}}
 
 
-def _handle(request: dict, namespace: dict) -> dict:
-    op, name = request.get("op"), request.get("name")
+_FUNCTIONS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType,
+              types.MethodWrapperType, types.WrapperDescriptorType, type)
+
+
+class _Objects:
+    """The objects the grader holds handles to: id -> object, and back (so ``model.eval()`` maps to its handle)."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, Any] = {}
+        self.ids: dict[int, int] = {}  # id(object) -> handle; the object is kept alive in by_id, so id() stays unique
+
+    def keep(self, value: Any) -> protocol.HandleRef:
+        if id(value) not in self.ids:
+            self.ids[id(value)] = len(self.by_id)
+            self.by_id[len(self.by_id)] = value
+        return protocol.HandleRef(self.ids[id(value)])
+
+    def known(self, value: Any) -> protocol.HandleRef | None:
+        handle = self.ids.get(id(value))
+        return protocol.HandleRef(handle) if handle is not None and self.by_id[handle] is value else None
+
+    def resolve(self, value: Any) -> Any:
+        """Arguments with every HandleRef replaced by its object."""
+        if type(value) is protocol.HandleRef:
+            if value.id not in self.by_id:
+                raise LookupError(f"no object with handle {value.id} in this process")
+            return self.by_id[value.id]
+        if type(value) in (list, tuple):
+            return type(value)(self.resolve(v) for v in value)
+        if type(value) is dict:
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+
+class _Missing(Exception):
+    pass
+
+
+def _target(request: dict, namespace: dict, objects: _Objects) -> Any:
+    name = request.get("name")
+    if request.get("handle") is None:
+        if name not in namespace:
+            raise _Missing()
+        return namespace[name]
+    owner = objects.resolve(request["handle"])
+    return owner if name is None else getattr(owner, name)
+
+
+def _is_data(value: Any) -> bool:
+    try:
+        protocol.encode(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _state_shapes(module: Any) -> dict:
+    """``{name: (shape, dtype)}`` of a module's state_dict (parameters and buffers such as running means)."""
+    return {k: (tuple(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in module.state_dict().items()}
+
+
+def _handle(request: dict, namespace: dict, objects: _Objects) -> dict:
+    op = request.get("op")
     if op == "run":
         filename = f"<cell {request['cell']}>"
         source = request["source"]
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # lines in tracebacks
         exec(compile(source, filename, "exec"), namespace)
         return {"ok": None}
-    if name not in namespace:
+    try:
+        target = _target(request, namespace, objects)
+    except _Missing:
         return {"missing": True}
     if op == "get":
-        return {"callable": True} if callable(namespace[name]) else {"ok": namespace[name]}
-    args, kwargs = request["args"], request["kwargs"]
-    result = namespace[name](*args, **kwargs)
+        if isinstance(target, _FUNCTIONS) or (callable(target) and type(target).__module__ == "functools"):
+            return {"callable": True}
+        return {"ok": target if _is_data(target) else objects.keep(target)}
+    if op == "parameters":  # PyTorch modules: what a test compares with torchvision's counts and shapes
+        return {"ok": {"parameters": [(n, tuple(p.shape), bool(p.requires_grad)) for n, p in target.named_parameters()],
+                       "state": _state_shapes(target)}}
+    if op == "load_weights":  # arrays the grader read from the student's .npz file (allow_pickle=False)
+        import torch
+
+        target.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in request["arrays"].items()}, strict=True)
+        return {"ok": None}
+    args, kwargs = objects.resolve(request["args"]), objects.resolve(request["kwargs"])
+    result = target(*args, **kwargs)
+    if request.get("as_handle") or isinstance(target, type):  # a class made an object: keep it here
+        result = objects.keep(result)
+    elif objects.known(result) is not None:
+        result = objects.known(result)
     if request.get("return_args"):
         # The arguments as the function left them: the grader sees in-place changes of its inputs.
         return {"ok": {"result": result, "args": tuple(args), "kwargs": kwargs}}
     return {"ok": result}
+
+
+def _as_tensor(array: Any, dtype: str) -> Any:
+    import torch  # only when a test passed a tensor: NumPy assignments never pay for importing torch
+
+    return torch.from_numpy(array.copy()).to(getattr(torch, dtype))
 
 
 def _check_while_grading(*args: object, **kwargs: object) -> bool:
@@ -120,13 +214,15 @@ def main() -> None:
     max_processes = config["limits"]["max_processes"]
 
     namespace: dict = {"__name__": "__main__"}
+    objects = _Objects()
     while True:
         try:
-            request = protocol.decode(protocol.recv(fd_in))
+            frames = protocol.recv(fd_in)
         except protocol.ChildGone:
             return  # the grader closed the channel
         try:
-            reply = {"ok": protections} if request.get("op") == "hello" else _handle(request, namespace)
+            request = protocol.decode(frames, tensor=_as_tensor)
+            reply = {"ok": protections} if request.get("op") == "hello" else _handle(request, namespace, objects)
         except BaseException as error:  # SystemExit and KeyboardInterrupt from student code are errors too
             reply = _error(error, max_processes)
         try:
