@@ -18,7 +18,6 @@ from autograder.config import Assignment, load_assignment
 from autograder.report import feedback_markdown, gradebook_csv, summarize, summary_markdown
 from autograder.results import ClassSummary, GradingResult
 from autograder.rubric import apply_rubric
-from autograder.rubric import apply_rubric
 from autograder.runner import grade_notebook
 from autograder.sandbox import _PACKAGE_ROOT
 from autograder.testing import Check, load_checks
@@ -185,7 +184,6 @@ def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, 
                 json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
             failed.setdefault(student, "no readable result was written")
-    results = apply_rubric(out, assignment, results)  # the instructor's scores of manual questions (rubric.csv)
     results = apply_rubric(out, assignment, results)  # the instructor's scores of manual questions (rubric.csv)
     write_atomic(out / "gradebook.csv", gradebook_csv(results, list(assignment.question_ids)))
     summary = summarize(results, list(assignment.question_ids))
