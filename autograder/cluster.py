@@ -30,6 +30,7 @@ goes away raises ``ClusterError``; the results written until then stay, and runn
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import tempfile
@@ -40,8 +41,8 @@ from pathlib import Path, PurePosixPath
 from autograder.config import GRADER_VERSION, Assignment
 from autograder.results import GradingResult
 
-__all__ = ["ClusterError", "pack_assignment", "unpack_assignment", "submission_files", "grade_on_dask", "RETRIES",
-           "CONNECT_TIMEOUT"]
+__all__ = ["ClusterError", "pack_assignment", "unpack_assignment", "submission_files", "grade_on_dask", "local_cluster",
+           "cache_root", "RETRIES", "CONNECT_TIMEOUT"]
 
 RETRIES = 2  # an exception inside a task (not a killed worker: Dask's allowed-failures counts those)
 CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler before giving up with a clear message
@@ -168,14 +169,19 @@ def _grade_task(fingerprint: str, version: str, student: str, notebook_name: str
 
 # ---- the client ----
 
+def local_cluster(workers: int):
+    """A ``distributed.LocalCluster`` on 127.0.0.1 of ``workers`` single-threaded worker processes, no dashboard."""
+    distributed = _require_distributed()
+    # The scheduler's small HTTP server (health checks) on any free local port, not 8787.
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+
+
 def _connect(scheduler: str | None, workers: int | None):
     """A Client of the scheduler at that address, or of a new LocalCluster of ``workers`` processes."""
     distributed = _require_distributed()
     if scheduler is None:
-        # No dashboard; the scheduler's small HTTP server (health checks) on any free local port, not 8787.
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+        cluster = local_cluster(workers)
         return distributed.Client(cluster), cluster
     if not isinstance(scheduler, str) or "://" not in scheduler and ":" not in scheduler:
         raise ValueError(f"scheduler: expected an address such as tcp://host:8786, got {scheduler!r}")
@@ -226,10 +232,9 @@ def grade_on_dask(assignment: Assignment, submissions: Path, todo: dict[str, tup
             student = students.pop(future.key)
             try:
                 data = future.result()
-            except distributed.client.FutureCancelledError as error:
-                raise _lost(where, done, len(todo), error) from None
             except Exception as error:  # the task failed on every try, or killed its workers: report, go on
-                if client.status not in ("running", "connecting"):
+                # Futures are cancelled when the connection to the scheduler is lost (also while reconnecting).
+                if isinstance(error, concurrent.futures.CancelledError) or future.cancelled() or client.status != "running":
                     raise _lost(where, done, len(todo), error) from None
                 failed[student] = f"{type(error).__name__}: {error}"
             else:

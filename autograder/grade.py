@@ -131,8 +131,9 @@ def grade(assignment_dir: str | Path, submissions: str | Path, out: str | Path, 
 
     By default submissions are graded by a pool of ``jobs`` processes on this machine. With ``scheduler``
     (``"tcp://host:8786"``) each one is a task on that Dask cluster; with ``dask_workers`` on a ``LocalCluster``
-    of that many single-threaded worker processes (``autograder.cluster``; needs ``distributed``). Results are
-    written here either way, so a run of one kind resumes a run of the other.
+    of that many single-threaded worker processes (``autograder.cluster``; needs ``distributed``; its worker
+    processes are spawned, so a script calling this needs ``if __name__ == "__main__":``). Results are written
+    here either way, so a run of one kind resumes a run of the other.
 
     Returns the summary, with ``graded``, ``skipped`` and ``failed`` (students the grader itself failed on).
     Raises ``autograder.cluster.ClusterError`` when the cluster cannot be reached or goes away (what was graded

@@ -9,7 +9,16 @@ separates what isolation itself costs: starting a sandboxed child, and one call'
     python benchmarks/bench_grading.py                      # A1, 40 submissions, plus the toy fixture
     python benchmarks/bench_grading.py --assignment tests/autograder/fixtures/toy -n 40
 
-Targets: at most 1.0 s per trivial (toy) submission with isolation, and --jobs 2 at least 1.7x faster than --jobs 1.
+Then it grades the same submissions on Dask (``autograder.cluster``): a LocalCluster of 1 and of 2 single-threaded
+worker processes, started before the clock runs (its start-up is printed apart), against --jobs 1 and --jobs 2.
+The Dask path's overhead per submission is (Dask wall time - --jobs wall time) x workers / N: the seconds each
+submission costs a worker beyond what the process pool spends (sending the notebook and the result, scheduling,
+the client writing results). On a loaded machine the two runs' grading times differ by more than that, so it also
+prints each path's time outside grading, wall time x workers / N minus the mean ``seconds`` the results record
+for grading one notebook, and their difference, which other load moves much less. ``--no-dask`` skips this part.
+
+Targets: at most 1.0 s per trivial (toy) submission with isolation, --jobs 2 at least 1.7x faster than --jobs 1,
+and the Dask path at most 0.2 s per submission more than --jobs.
 With --jobs 1 it also prints the CPU seconds per submission (grader and sandboxed children together), which other
 work on a shared machine moves much less than wall time: compare versions of the grader by that number.
 """
@@ -123,19 +132,66 @@ def bench(assignment_dir: Path, n: int) -> None:
               f"--jobs 2 speed-up: {seconds[1] / seconds[2]:.2f}x")
 
 
+def bench_dask(assignment_dir: Path, n: int) -> None:
+    """Grade n copies on LocalClusters of 1 and 2 workers, each right after a --jobs run of the same width."""
+    from distributed import Client  # only for this part: the local grader does not need Dask
+
+    from autograder.cluster import local_cluster
+
+    assignment = load_assignment(assignment_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        subs.mkdir()
+        for i in range(n):
+            shutil.copyfile(assignment.source_notebook, subs / f"student{i:03d}.ipynb")
+        for workers in (1, 2):
+            start = time.perf_counter()
+            grade(assignment_dir, subs, Path(tmp) / f"jobs{workers}", jobs=workers, progress=False)
+            jobs_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            with local_cluster(workers) as cluster, Client(cluster) as client:
+                client.wait_for_workers(workers)
+                started = time.perf_counter() - start
+                start = time.perf_counter()
+                summary = grade(assignment_dir, subs, Path(tmp) / f"dask{workers}", progress=False,
+                                scheduler=cluster.scheduler_address)
+                dask_seconds = time.perf_counter() - start
+            assert len(summary.graded) == n and summary.mean == summary.max_total, json.dumps(summary.to_dict())
+            assert (Path(tmp) / f"dask{workers}" / "gradebook.csv").read_text() == \
+                (Path(tmp) / f"jobs{workers}" / "gradebook.csv").read_text()
+            overhead = (dask_seconds - jobs_seconds) * workers / n
+            outside = {kind: wall * workers / n - np.mean([json.loads(p.read_text())["seconds"] for p in
+                                                           (Path(tmp) / f"{kind}{workers}" / "results").glob("*.json")])
+                       for kind, wall in (("jobs", jobs_seconds), ("dask", dask_seconds))}
+            print(f"{assignment_dir.name:24s} dask workers={workers}  {n} submissions in {dask_seconds:6.1f} s  "
+                  f"{60 * n / dask_seconds:6.1f} submissions/min  {dask_seconds / n:5.2f} s/submission  "
+                  f"(--jobs {workers}: {jobs_seconds:6.1f} s, {60 * n / jobs_seconds:6.1f}/min)\n"
+                  f"{'':24s}   Dask overhead {overhead:+.2f} s per submission; time outside grading per submission: "
+                  f"--jobs {outside['jobs']:.3f} s, Dask {outside['dask']:.3f} s, difference "
+                  f"{outside['dask'] - outside['jobs']:+.3f} s; cluster start-up {started:.1f} s (not counted)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--assignment", type=Path, action="append", help="assignment folder(s); default A1 and toy")
     parser.add_argument("-n", type=int, default=40, help="submissions per run")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster runs")
+    parser.add_argument("--only-dask", action="store_true", help="only the Dask runs (and their --jobs runs)")
     args = parser.parse_args()
     folders = args.assignment or ([A1] if A1.is_dir() else []) + [TOY]
     if not A1.is_dir() and not args.assignment:
         print("assignments/a1_neurons_backprop not found: benchmarking the toy fixture only")
-    started, bare_numpy, per_call = isolation_costs()
-    print(f"isolation: start a sandboxed child and run the toy's cells {started:.2f} s "
-          f"(bare python -c 'import numpy': {bare_numpy:.2f} s); one call's round trip {per_call * 1e3:.2f} ms")
-    for folder in folders:
-        bench(folder.resolve(), args.n)
+    if not args.only_dask:
+        started, bare_numpy, per_call = isolation_costs()
+        print(f"isolation: start a sandboxed child and run the toy's cells {started:.2f} s "
+              f"(bare python -c 'import numpy': {bare_numpy:.2f} s); one call's round trip {per_call * 1e3:.2f} ms")
+        for folder in folders:
+            bench(folder.resolve(), args.n)
+    if not args.no_dask:
+        print(f"load average before the Dask runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+              f"on {os.cpu_count()} cores")
+        for folder in folders:
+            bench_dask(folder.resolve(), args.n)
 
 
 if __name__ == "__main__":
