@@ -110,6 +110,14 @@ class StudentObject:
     def __repr__(self) -> str:
         return f"<student object {self._label}>"
 
+    def __eq__(self, other: object) -> bool:
+        """The same object of the same process (``changed_arguments`` compares handles this way)."""
+        return isinstance(other, StudentObject) and (other._session, other._ref, other._generation) == \
+            (self._session, self._ref, self._generation)
+
+    def __hash__(self) -> int:
+        return hash((id(self._session), self._ref, self._generation))
+
 
 def _module_parameters(obj: StudentObject) -> dict:
     if not isinstance(obj, StudentObject):

@@ -74,7 +74,13 @@ def _hit_process_limit(error: BaseException) -> bool:
         any(word in (frames[-1].line or "") for word in ("fork", "Popen", "spawn", "Process", "system"))
 
 
-def _error(error: BaseException, max_processes: int) -> dict:
+def _hit_memory_limit_on_import(error: BaseException) -> bool:
+    """A shared library that could not be mapped: RLIMIT_AS is below what the library maps (torch: about 3 GiB)."""
+    text = str(error)
+    return isinstance(error, ImportError) and ("failed to map segment" in text or "cannot allocate memory" in text)
+
+
+def _error(error: BaseException, max_processes: int, memory_mb: int = 0) -> dict:
     try:
         message = str(error)[:MAX_ERROR_CHARS]
     except Exception:
@@ -85,6 +91,9 @@ def _error(error: BaseException, max_processes: int) -> dict:
         message = f"the code called sys.exit({message})"
     if _hit_process_limit(error):
         message += f" ({sandbox.describe_process_limit(max_processes)})"
+    if _hit_memory_limit_on_import(error):
+        message += (f" (the library needs more address space than the grader's memory limit of {memory_mb} MiB allows: "
+                    "the assignment's memory_mb is too small for it; PyTorch needs memory_mb = 4096)")
     return {"error": {"type": type(error).__name__, "message": message, "where": where}}
 
 
@@ -108,6 +117,16 @@ class _Objects:
     def known(self, value: Any) -> protocol.HandleRef | None:
         handle = self.ids.get(id(value))
         return protocol.HandleRef(handle) if handle is not None and self.by_id[handle] is value else None
+
+    def refer(self, value: Any) -> Any:
+        """The reverse of ``resolve``: kept objects inside value (arguments after a call) become their handles."""
+        if self.known(value) is not None:
+            return self.known(value)
+        if type(value) in (list, tuple):
+            return type(value)(self.refer(v) for v in value)
+        if type(value) is dict:
+            return {k: self.refer(v) for k, v in value.items()}
+        return value
 
     def resolve(self, value: Any) -> Any:
         """Arguments with every HandleRef replaced by its object."""
@@ -181,7 +200,7 @@ def _handle(request: dict, namespace: dict, objects: _Objects) -> dict:
         result = objects.known(result)
     if request.get("return_args"):
         # The arguments as the function left them: the grader sees in-place changes of its inputs.
-        return {"ok": {"result": result, "args": tuple(args), "kwargs": kwargs}}
+        return {"ok": {"result": result, "args": objects.refer(tuple(args)), "kwargs": objects.refer(kwargs)}}
     return {"ok": result}
 
 
@@ -224,7 +243,7 @@ def main() -> None:
             request = protocol.decode(frames, tensor=_as_tensor)
             reply = {"ok": protections} if request.get("op") == "hello" else _handle(request, namespace, objects)
         except BaseException as error:  # SystemExit and KeyboardInterrupt from student code are errors too
-            reply = _error(error, max_processes)
+            reply = _error(error, max_processes, config["limits"]["memory_mb"])
         try:
             frames = protocol.encode(reply)
         except BaseException as error:

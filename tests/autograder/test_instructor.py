@@ -158,3 +158,30 @@ def test_the_sandbox_sees_a_gpu_only_when_the_assignment_allows_it(monkeypatch, 
         assert Student(session).gpus == ("0" if allow_gpu else "")
     finally:
         session.close()
+
+
+def test_the_a4_rubric_format_is_read_as_its_readme_shows(tmp_path):
+    """A4 (assignments/a4_training_tricks) grades q8_experiment by rubric: the README's example file merges as expected."""
+    from autograder.rubric import read_rubric, rubric_columns
+
+    a4 = load_assignment(Path(__file__).parents[2] / "assignments" / "a4_training_tricks")
+    criteria = ["runs", "plot", "conclusion", "explanation"]
+    assert rubric_columns(a4) == [f"q8_experiment:{c}" for c in criteria] + ["q8_experiment:comment"]
+    readme = (a4.root / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```csv\n")[1].split("```")[0]
+    (tmp_path / "rubric.csv").write_text(example, encoding="utf-8")
+    scores = read_rubric(tmp_path / "rubric.csv", a4)
+    assert {s: v["q8_experiment"].score for s, v in scores.items()} == {"alice": 3.5, "bob": 3.0, "carol": None}
+    assert scores["alice"]["q8_experiment"].comment.startswith("the spread is reported")
+
+
+def test_check_names_a_manual_question_without_failing_it():
+    from autograder.report import check_text
+    from autograder.results import CheckResult, GradingResult, QuestionResult
+
+    result = GradingResult("a4.ipynb", {
+        "q1": QuestionResult("Sum", 1, 1.0, [CheckResult("sum works", False, True)]),
+        "q8": QuestionResult("Experiment", 4, 0.0, [], manual=True, graded=False)})
+    lines = check_text(result).split("\n")
+    assert lines[1:] == ["q1 (Sum): passed (1/1 checks)", "q8 (Experiment): graded by your instructor, not by checks"]
+    assert result.all_passed

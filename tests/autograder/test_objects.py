@@ -4,7 +4,6 @@ Uses the toy PyTorch fixture (tests/autograder/fixtures/toy_torch): a TinyBlock 
 inspect, and a TinyNet the notebook trains (or whose weights a student hands in as .npz)."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from autograder.config import load_assignment  # noqa: E402
 from autograder.notebook import Cell, code_cells, read_notebook  # noqa: E402
 from autograder.runner import Session  # noqa: E402
 from autograder.testing import (Student, StudentError, StudentObject, accuracy_of, parameter_count,  # noqa: E402
-                                parameter_shapes, state_dict_arrays, trained_model)
+                                parameter_shapes, state_dict_arrays)
 
 TOY_TORCH = Path(__file__).parent / "fixtures" / "toy_torch"
 EXTRA = ("def describe(module):\n    return type(module).__name__ + ' with ' + str(len(list(module.children()))) "
@@ -29,7 +28,8 @@ EXTRA = ("def describe(module):\n    return type(module).__name__ + ' with ' + s
          "def as_int64(x):\n    return x.long() * 2\n"
          "def crash():\n    import os\n    os._exit(3)\n"
          "def make_net():\n    return TinyNet()\n"
-         "def words(images):\n    return 'not a prediction'\n")
+         "def words(images):\n    return 'not a prediction'\n"
+         "class Slow:\n    def wait(self):\n        while True:\n            pass\n")
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +82,8 @@ def test_data_attributes_submodules_and_self_returning_methods(session):
     # A handle passed back as an argument is the object itself in the child.
     assert Student(session).same(block, same) is True
     assert Student(session).describe(block) == "TinyBlock with 3 children"
+    called = Student(session).same.returning_args([block], b=block)  # arguments after the call: handles again
+    assert called.result is False and called.args == ([block],) and called.kwargs == {"b": block}
 
 
 def test_tensors_keep_dtype_and_shape_and_arrays_stay_arrays(session):
@@ -129,6 +131,20 @@ def test_a_handle_dies_with_its_process(session):
     assert isinstance(student.TinyBlock(2, 2), StudentObject)  # the restarted process serves new handles
 
 
+def test_a_method_that_hangs_times_out_like_a_function(session):
+    slow = Student(session).Slow()
+    limits = session.limits
+    session.limits = limits._replace(call_timeout=2)  # this test's own short per-call limit
+    try:
+        with pytest.raises(StudentError, match=r"timed out after 2 s while calling `Slow\(\.\.\.\)\.wait`"):
+            slow.wait()
+    finally:
+        session.limits = limits  # before the restart: the notebook's cells get their usual limit again
+    with pytest.raises(StudentError, match="`Slow\\(...\\)` no longer exists: the notebook's process was restarted"):
+        slow.wait()
+    assert isinstance(Student(session).Slow(), StudentObject)  # the next object lives in the restarted process
+
+
 def test_accuracy_of_sends_only_images_and_counts_here(session):
     student = Student(session)
     net = student.TinyNet()
@@ -166,3 +182,14 @@ def test_numpy_grading_never_imports_torch(tmp_path):
             "assert r.total == 5, r.total\nprint('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_too_small_a_memory_limit_for_torch_says_so():
+    """The toy NumPy assignment's 1024 MiB address space cannot map torch's libraries: the message names the key."""
+    assignment = load_assignment(Path(__file__).parent / "fixtures" / "toy")
+    session = Session(assignment, [Cell(1, "import torch", (), 'cell "import torch"')], [])
+    try:
+        session.start()
+    finally:
+        session.close()
+    assert "the assignment's memory_mb is too small for it; PyTorch needs memory_mb = 4096" in session.cell_problems[1]
