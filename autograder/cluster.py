@@ -35,6 +35,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -207,13 +208,23 @@ def grade_on_dask(assignment: Assignment, submissions: Path, todo: dict[str, tup
     try:
         client.register_plugin(_assignment_plugin(pack_assignment(assignment), fingerprint))
         queue: Iterator[tuple[str, tuple[Path, list[str]]]] = iter(todo.items())
-        students: dict[str, str] = {}  # task key -> student
+        students: dict[str, str] = {}  # task key -> student, for the tasks in flight
         running = distributed.as_completed()
+        window = {"size": 0, "checked": -1.0}
 
-        def submit_next() -> None:
+        def fill() -> None:
+            """Keep IN_FLIGHT_PER_THREAD tasks per worker thread submitted (at least 4): workers that join later,
+            such as SLURM jobs that start after the run, get work as soon as a task finishes."""
+            if time.monotonic() - window["checked"] > 1.0:
+                window["size"] = max(4, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+                window["checked"] = time.monotonic()
+            while len(students) < window["size"] and submit_next():
+                pass
+
+        def submit_next() -> bool:
             item = next(queue, None)
             if item is None:
-                return
+                return False
             student, (path, problems) = item
             try:
                 files = submission_files(path, submissions)
@@ -224,17 +235,17 @@ def grade_on_dask(assignment: Assignment, submissions: Path, todo: dict[str, tup
                                    retries=RETRIES)
             students[future.key] = student
             running.add(future)
+            return True
 
-        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
-        for _ in range(max(4, IN_FLIGHT_PER_THREAD * threads)):
-            submit_next()
+        fill()
         for future in running:
             student = students.pop(future.key)
             try:
                 data = future.result()
             except Exception as error:  # the task failed on every try, or killed its workers: report, go on
                 # Futures are cancelled when the connection to the scheduler is lost (also while reconnecting).
-                if isinstance(error, concurrent.futures.CancelledError) or future.cancelled() or client.status != "running":
+                lost = isinstance(error, concurrent.futures.CancelledError) or future.cancelled()
+                if lost or client.status != "running":
                     raise _lost(where, done, len(todo), error) from None
                 failed[student] = f"{type(error).__name__}: {error}"
             else:
@@ -244,7 +255,7 @@ def grade_on_dask(assignment: Assignment, submissions: Path, todo: dict[str, tup
                 done += 1
             future.release()
             on_done()
-            submit_next()
+            fill()
     except OSError as error:  # lost the connection while submitting or registering
         raise _lost(where, done, len(todo), error) from None
     finally:
