@@ -51,6 +51,26 @@ def _transition(in_channels: int, out_channels: int, activation: str) -> nn.Sequ
     return layers
 
 
+def _add_dense_blocks(features: nn.Sequential, channels: int, block_layers: tuple[int, ...], growth_rate: int,
+                      activation: str) -> int:
+    """Append dense blocks joined by halving transitions, then the final BN-act; return the channels out.
+
+    Shared by the ImageNet and the small DenseNet, which differ only in their stems.
+    """
+    for i, num_layers in enumerate(block_layers, start=1):
+        block = nn.Sequential()
+        for j in range(num_layers):
+            block.add_module(f"denselayer{j + 1}", DenseLayer(channels + j * growth_rate, growth_rate, 4, activation))
+        features.add_module(f"denseblock{i}", block)
+        channels += num_layers * growth_rate
+        if i < len(block_layers):
+            features.add_module(f"transition{i}", _transition(channels, channels // 2, activation))
+            channels //= 2
+    features.add_module("norm5", nn.BatchNorm2d(channels))
+    features.add_module("act5", make_activation(activation))
+    return channels
+
+
 class DenseNet(nn.Module):
     """DenseNet-BC for ImageNet: a 7x7 stem, four dense blocks joined by transitions that halve the
     channels (compression 0.5), a final batch norm, global average pooling and a linear layer.
@@ -77,19 +97,7 @@ class DenseNet(nn.Module):
         self.features.add_module("norm0", nn.BatchNorm2d(channels))
         self.features.add_module("act0", make_activation(activation))
         self.features.add_module("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-        num_blocks = DENSENET_DEPTHS[depth]
-        for i, num_layers in enumerate(num_blocks, start=1):
-            block = nn.Sequential()
-            for j in range(num_layers):
-                layer = DenseLayer(channels + j * growth_rate, growth_rate, bn_size=4, activation=activation)
-                block.add_module(f"denselayer{j + 1}", layer)
-            self.features.add_module(f"denseblock{i}", block)
-            channels += num_layers * growth_rate
-            if i < len(num_blocks):
-                self.features.add_module(f"transition{i}", _transition(channels, channels // 2, activation))
-                channels //= 2
-        self.features.add_module("norm5", nn.BatchNorm2d(channels))
-        self.features.add_module("act5", make_activation(activation))
+        channels = _add_dense_blocks(self.features, channels, DENSENET_DEPTHS[depth], growth_rate, activation)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(channels, num_classes)
         init_weights(self, activation)
@@ -133,17 +141,7 @@ class DenseNetSmall(nn.Module):
         channels = 2 * growth_rate
         self.features = nn.Sequential()
         self.features.add_module("conv0", nn.Conv2d(in_channels, channels, kernel_size=3, padding=1, bias=False))
-        for i, num_layers in enumerate(block_layers, start=1):
-            block = nn.Sequential()
-            for j in range(num_layers):
-                block.add_module(f"denselayer{j + 1}", DenseLayer(channels + j * growth_rate, growth_rate, 4, activation))
-            self.features.add_module(f"denseblock{i}", block)
-            channels += num_layers * growth_rate
-            if i < len(block_layers):
-                self.features.add_module(f"transition{i}", _transition(channels, channels // 2, activation))
-                channels //= 2
-        self.features.add_module("norm5", nn.BatchNorm2d(channels))
-        self.features.add_module("act5", make_activation(activation))
+        channels = _add_dense_blocks(self.features, channels, tuple(block_layers), growth_rate, activation)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(channels, num_classes)
         init_weights(self, activation)
