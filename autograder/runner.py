@@ -11,6 +11,7 @@ import hashlib
 import re
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,15 @@ def _read_weights(path: Path) -> dict[str, np.ndarray]:
     if size > MAX_WEIGHTS_BYTES:
         raise StudentError("BadWeights", f"the weights file {path.name} is {size / 2**20:.0f} MiB, more than the "
                                          f"{MAX_WEIGHTS_BYTES // 2**20} MiB the grader accepts")
+    try:
+        with zipfile.ZipFile(path) as archive:  # compressed members could unpack to far more than the file's size
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise StudentError("BadWeights", f"the weights file {path.name} could not be read as named arrays "
+                                         f"(np.load with allow_pickle=False): not an .npz archive ({error})") from None
+    if unpacked > MAX_WEIGHTS_BYTES:
+        raise StudentError("BadWeights", f"the weights file {path.name} unpacks to {unpacked / 2**20:.0f} MiB, more "
+                                         f"than the {MAX_WEIGHTS_BYTES // 2**20} MiB the grader accepts")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile):

@@ -105,3 +105,24 @@ def test_training_cells_run_with_their_questions_budget(tmp_path, sleep):
     assert "limits: 1024 MiB memory, 25 s CPU" in " ".join(result["protections"])
     timed_out = 'timed out after 6 s while running the notebook (q3_loop_sum cell "import time")'
     assert result["questions"]["q3_loop_sum"]["problems"] == ([timed_out] if sleep > 6 else [])
+
+
+def test_a_weights_file_is_read_as_data_only_and_bounded(tmp_path):
+    """The grader reads handed-in weights itself: not a zip, or one that unpacks to more than the limit, is refused
+    before NumPy unpacks anything."""
+    from autograder.runner import MAX_WEIGHTS_BYTES, _read_weights
+    from autograder.testing import StudentError
+
+    np.savez_compressed(tmp_path / "bomb.npz", w=np.zeros(MAX_WEIGHTS_BYTES + 2**20, np.uint8))
+    assert (tmp_path / "bomb.npz").stat().st_size < 2**20  # small on disk
+    (tmp_path / "text.npz").write_text("not an archive")
+    with open(tmp_path / "one.npz", "wb") as f:  # one array in .npy format under an .npz name
+        np.save(f, np.ones(3))
+    for name, message in [("bomb.npz", "unpacks to 49 MiB, more than the 48 MiB"),
+                          ("text.npz", "not an .npz archive"), ("one.npz", "not an .npz archive")]:
+        with pytest.raises(StudentError, match=message) as error:
+            _read_weights(tmp_path / name)
+        assert error.value.type_name == "BadWeights"
+    np.savez(tmp_path / "good.npz", **perfect_weights())
+    assert {k: v.shape for k, v in _read_weights(tmp_path / "good.npz").items()} == {"fc.weight": (2, 16),
+                                                                                   "fc.bias": (2,)}
