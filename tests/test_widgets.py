@@ -18,6 +18,14 @@ def controls(demo) -> dict:
     return {c.description: c for c in demo.controls.values()}
 
 
+@pytest.fixture(autouse=True)
+def no_open_figures():
+    """Start each test with no figures open (other test modules may leave some), so that the check below
+    sees only what the demo itself left open."""
+    plt.close("all")
+    yield
+
+
 def redraw(demo, **changes) -> None:
     """Move the controls as a reader would: every change must redraw the picture (a new PNG)."""
     for name, value in changes.items():

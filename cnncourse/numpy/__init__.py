@@ -17,5 +17,6 @@ from .losses import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 from .perceptron import *  # noqa: F401,F403
+from .quadratic import *  # noqa: F401,F403
 from .receptive_field import *  # noqa: F401,F403
 from .train import *  # noqa: F401,F403
