@@ -105,13 +105,18 @@ def cpu_seconds() -> float:
                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
+def copies(notebook: Path, folder: Path, n: int) -> Path:
+    """A submissions folder holding ``n`` copies of ``notebook``, one per student."""
+    folder.mkdir()
+    for i in range(n):
+        shutil.copyfile(notebook, folder / f"student{i:03d}.ipynb")
+    return folder
+
+
 def bench(assignment_dir: Path, n: int) -> None:
     assignment = load_assignment(assignment_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        subs = Path(tmp) / "subs"
-        subs.mkdir()
-        for i in range(n):
-            shutil.copyfile(assignment.source_notebook, subs / f"student{i:03d}.ipynb")
+        subs = copies(assignment.source_notebook, Path(tmp) / "subs", n)
         bare = bare_seconds(assignment.source_notebook)
         seconds = {}
         for jobs in (1, 2):
@@ -140,10 +145,7 @@ def bench_dask(assignment_dir: Path, n: int) -> None:
 
     assignment = load_assignment(assignment_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        subs = Path(tmp) / "subs"
-        subs.mkdir()
-        for i in range(n):
-            shutil.copyfile(assignment.source_notebook, subs / f"student{i:03d}.ipynb")
+        subs = copies(assignment.source_notebook, Path(tmp) / "subs", n)
         for workers in (1, 2):
             start = time.perf_counter()
             grade(assignment_dir, subs, Path(tmp) / f"jobs{workers}", jobs=workers, progress=False)
