@@ -2,9 +2,9 @@
 
 What travels, and how:
 
-- the assignment (``assignment.toml`` and every test file, hidden ones included) as a dict of relative path ->
-  bytes inside a Dask *worker plugin* named by the assignment's fingerprint. The scheduler keeps that one copy and
-  hands it to every worker that is running or joins later, including one started to replace a killed worker;
+- the assignment (``assignment.toml``, every test file, hidden ones included, and its data ``files``) as a dict of
+  relative path -> bytes inside a Dask *worker plugin* named by the assignment's fingerprint. The scheduler keeps that
+  one copy and hands it to every worker that is running or joins later, including one started to replace a killed worker;
   the worker unpacks it into a private cache folder keyed by the fingerprint (``AUTOGRADER_CACHE``, default
   ``$TMPDIR/autograder-<uid>``) and checks that the unpacked files have that fingerprint. So workers need no shared
   file system, and a worker running another grader version refuses instead of grading with other rules;
@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
-from autograder.config import GRADER_VERSION, Assignment
+from autograder.config import FILE_NAME, GRADER_VERSION, Assignment
 from autograder.results import GradingResult
 
 __all__ = ["ClusterError", "pack_assignment", "unpack_assignment", "submission_files", "grade_on_dask", "local_cluster",
@@ -67,10 +67,10 @@ def _require_distributed():
 # ---- the assignment, by content ----
 
 def pack_assignment(assignment: Assignment) -> dict[str, bytes]:
-    """The files that decide a grade, as relative POSIX path -> bytes: ``assignment.toml`` and the test files
-    (public and hidden), exactly the files ``Assignment.fingerprint`` hashes."""
+    """The files that decide a grade, as relative POSIX path -> bytes: ``assignment.toml``, the test files
+    (public and hidden) and the data files the notebook opens, exactly the files ``Assignment.fingerprint`` hashes."""
     return {path.relative_to(assignment.root).as_posix(): path.read_bytes()
-            for path in [assignment.root / "assignment.toml", *assignment.test_files()]}
+            for path in [assignment.root / "assignment.toml", *assignment.test_files(), *assignment.file_paths()]}
 
 
 def cache_root() -> Path:
@@ -82,8 +82,10 @@ def cache_root() -> Path:
 
 def _valid_name(name: str) -> bool:
     parts = PurePosixPath(name).parts
-    return name == "assignment.toml" or (len(parts) == 3 and parts[0] == "tests" and parts[1] in ("public", "hidden")
-                                         and parts[2].startswith("test_") and parts[2].endswith(".py"))
+    # A data file lies beside assignment.toml (load_assignment checks that the toml lists it).
+    return (len(parts) == 1 and FILE_NAME.fullmatch(name) is not None) or (
+        len(parts) == 3 and parts[0] == "tests" and parts[1] in ("public", "hidden")
+        and parts[2].startswith("test_") and parts[2].endswith(".py"))
 
 
 def unpack_assignment(files: dict[str, bytes], fingerprint: str, root: Path | None = None) -> Path:
@@ -91,7 +93,8 @@ def unpack_assignment(files: dict[str, bytes], fingerprint: str, root: Path | No
     return that folder. Raises ValueError for a name that is not an assignment file."""
     bad = [name for name in files if not _valid_name(name)]
     if bad or "assignment.toml" not in files:
-        raise ValueError(f"files: expected assignment.toml and tests/(public|hidden)/test_*.py, got {sorted(files)}")
+        raise ValueError(f"files: expected assignment.toml and tests/(public|hidden)/test_*.py, and data files "
+                         f"beside assignment.toml, got {sorted(files)}")
     root = root or cache_root()
     target = root / fingerprint
     if target.is_dir():

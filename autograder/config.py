@@ -10,13 +10,17 @@ from pathlib import Path
 
 from autograder.sandbox import Limits
 
-__all__ = ["Question", "RubricCriterion", "Assignment", "load_assignment", "GRADER_VERSION"]
+__all__ = ["Question", "RubricCriterion", "Assignment", "load_assignment", "GRADER_VERSION", "MAX_FILES_BYTES",
+           "FILE_NAME"]
 
 # Part of every assignment hash, so results written by an older grader are graded again.
 GRADER_VERSION = "3"
 _ID = re.compile(r"[a-z0-9_]+")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _WEIGHTS = re.compile(r"[A-Za-z0-9_.-]+\.npz")
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a plain file name: no folders, not hidden
+# The files an assignment ships with its notebook travel to the student's process in one message (64 MiB at most).
+MAX_FILES_BYTES = 48 * 2**20
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class Assignment:
     limits: Limits = Limits().resolved()
     forbidden_imports: tuple[str, ...] = ()  # modules student code may not import (and their submodules)
     allow_gpu: bool = False  # the sandbox may see the grading machine's GPUs (else CUDA_VISIBLE_DEVICES="")
+    files: tuple[str, ...] = ()  # data files beside the notebook (a network's weights): released, and copied into
+    # the working folder of the student's process before any cell runs
     question_ids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -73,10 +79,14 @@ class Assignment:
         kinds = ["public", "hidden"] if hidden else ["public"]
         return [p for kind in kinds for p in sorted((self.root / "tests" / kind).glob("test_*.py"))]
 
+    def file_paths(self) -> list[Path]:
+        """The data files the assignment ships with its notebook (``files`` in assignment.toml)."""
+        return [self.root / name for name in self.files]
+
     def fingerprint(self) -> str:
         """A hash of everything that decides a grade except the submission: config, tests, grader version."""
         digest = hashlib.sha256(GRADER_VERSION.encode())
-        for path in [self.root / "assignment.toml", *self.test_files()]:
+        for path in [self.root / "assignment.toml", *self.test_files(), *self.file_paths()]:
             digest.update(path.relative_to(self.root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
@@ -106,8 +116,10 @@ def load_assignment(root: str | Path) -> Assignment:
                          f"got {forbidden!r}")
     if not isinstance(data.get("allow_gpu", False), bool):
         raise ValueError(f"{path}: allow_gpu must be true or false, got {data['allow_gpu']!r}")
-    assignment = Assignment(root, data.get("title", root.name), data.get("notebook", f"{root.name}.ipynb"),
-                            tuple(questions), limits, tuple(forbidden), data.get("allow_gpu", False))
+    notebook = data.get("notebook", f"{root.name}.ipynb")
+    files = _files(path, data.get("files", []), notebook)
+    assignment = Assignment(root, data.get("title", root.name), notebook, tuple(questions), limits, tuple(forbidden),
+                            data.get("allow_gpu", False), files)
     manual = {q.id for q in questions if q.manual}
     for test in assignment.test_files():
         question = test.stem.removeprefix("test_")
@@ -116,6 +128,25 @@ def load_assignment(root: str | Path) -> Assignment:
         if question in manual:
             raise ValueError(f"{test}: tests {question!r}, which is graded by the instructor (manual = true)")
     return assignment
+
+
+def _files(path: Path, files: object, notebook: str) -> tuple[str, ...]:
+    """The ``files`` list, checked: plain names of existing files beside assignment.toml, small enough to send."""
+    if not isinstance(files, list) or not all(isinstance(f, str) and FILE_NAME.fullmatch(f) for f in files):
+        raise ValueError(f"{path}: files must be a list of file names in the assignment's folder (no folders), such "
+                         f"as [\"fashion_cnn.npz\"], got {files!r}")
+    if len(set(files)) != len(files) or {"assignment.toml", notebook} & set(files):
+        raise ValueError(f"{path}: files must name each file once, and neither assignment.toml nor the notebook "
+                         f"(they are released anyway), got {files!r}")
+    missing = [f for f in files if not (path.parent / f).is_file()]
+    if missing:
+        raise ValueError(f"{path}: files lists {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+                         f"not in {path.parent}")
+    size = sum((path.parent / f).stat().st_size for f in files)
+    if size > MAX_FILES_BYTES:
+        raise ValueError(f"{path}: the files add up to {size / 2**20:.0f} MiB, more than the "
+                         f"{MAX_FILES_BYTES // 2**20} MiB the grader sends to the student's process")
+    return tuple(files)
 
 
 def _question(path: Path, q: dict) -> Question:

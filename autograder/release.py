@@ -12,7 +12,8 @@ __all__ = ["release"]
 
 
 def release(assignment_dir: str | Path, out: str | Path) -> Path:
-    """Write the student notebook, assignment.toml and tests/public into out; return the notebook's path.
+    """Write the student notebook, assignment.toml, tests/public and the assignment's data ``files`` into out;
+    return the notebook's path.
 
     Raises ValueError if the source notebook lacks a question's tagged cell or has unbalanced solution markers.
     """
@@ -28,4 +29,6 @@ def release(assignment_dir: str | Path, out: str | Path) -> Path:
     shutil.copyfile(assignment.root / "assignment.toml", out / "assignment.toml")
     for test in assignment.test_files(hidden=False):
         shutil.copyfile(test, out / "tests" / "public" / test.name)
+    for path in assignment.file_paths():  # beside the notebook, where its cells open them (np.load("weights.npz"))
+        shutil.copyfile(path, out / path.name)
     return target

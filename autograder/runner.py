@@ -58,8 +58,9 @@ def _contains_tensor(value: Any) -> bool:
 class Session:
     """A student's notebook running in a sandboxed child, restarted when it dies.
 
-    ``files`` is the folder of files the student handed in beside the notebook (trained weights), or None.
-    Cells tagged ``training`` run with their question's budget (``timeout`` per cell; ``cpu_time`` added to the
+    ``files`` is the folder of files the student handed in beside the notebook (trained weights), or None. The
+    assignment's own data files (``files`` in assignment.toml) are sent to every child it starts, which writes them
+    into its working folder before any cell runs. Cells tagged ``training`` run with their question's budget (``timeout`` per cell; ``cpu_time`` added to the
     child's CPU limit and the time added to the submission's deadline)."""
 
     def __init__(self, assignment: Assignment, cells: list[Cell], masks: list[Path], files: Path | None = None) -> None:
@@ -77,6 +78,9 @@ class Session:
         self.deadline = time.monotonic() + self.limits.timeout
         self.generation = 0  # counts the children started: a handle is valid only in the child that made it
         self._handed_in: dict[str, dict[str, np.ndarray]] = {}
+        # Read here: the child cannot see the assignment's folder. Bytes travel as uint8 arrays (data, not pickles).
+        self.assignment_files = {p.name: np.frombuffer(p.read_bytes(), dtype=np.uint8)
+                                 for p in assignment.file_paths()}
         self.child: Child | None = None
         self.restarts = -1  # the first start is not a restart
         self.poisoned: set[int] = set()  # cells that timed out or killed the child: never run again
@@ -130,7 +134,8 @@ class Session:
             self.generation += 1
             self.child = Child(self.limits, self.masks, self.assignment.forbidden_imports, self.assignment.allow_gpu)
             try:
-                reply = self._request({"op": "hello"}, "while starting", STARTUP_TIMEOUT)
+                reply = self._request({"op": "hello", "files": self.assignment_files}, "while starting",
+                                      STARTUP_TIMEOUT)
             except _Broken as error:
                 self.cell_problems.setdefault(0, str(error))
                 continue

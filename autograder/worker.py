@@ -1,6 +1,6 @@
 """The student side: a loop in the sandboxed child that runs cells and serves calls over the private pipes.
 
-Requests (from the grader):  {"op": "hello"} | {"op": "run", "cell": n, "source": s}
+Requests (from the grader):  {"op": "hello", "files": {name: uint8 array}} | {"op": "run", "cell": n, "source": s}
                              | {"op": "get", "name": x, "handle": h}
                              | {"op": "call", "name": x, "handle": h, "args": [..], "kwargs": {..},
                                 "return_args": bool, "as_handle": bool}
@@ -14,6 +14,7 @@ attribute ``name``, or with ``name`` None call the object itself. Objects are ke
 instead of the object) for the result of calling a class (``student.ResidualBlock(64, 128)``), for a call with
 ``as_handle``, for a ``get`` of a value that is not data (a trained ``model``), and when a call returns an object kept
 already (``model.eval()`` returns the model). Any other result that is not data is refused, as before.
+``hello`` writes the assignment's data files into the working folder, so cells open them by name.
 Tensors in arguments arrive as tensors (torch is imported only when one arrives) and results' tensors leave as arrays.
 Nothing here is trusted by the grader: student code shares this process and may change any of it.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import errno
 import json
 import linecache
+import os
 import sys
 import traceback
 import types
@@ -210,6 +212,15 @@ def _as_tensor(array: Any, dtype: str) -> Any:
     return torch.from_numpy(array.copy()).to(getattr(torch, dtype))
 
 
+def _write_files(files: dict) -> None:
+    """The assignment's data files (name -> bytes as a uint8 array) into the working folder, before any cell runs."""
+    for name, data in files.items():
+        if os.path.basename(name) != name or name.startswith("."):
+            raise ValueError(f"files: expected plain file names, got {name!r}")
+        with open(name, "wb") as f:
+            f.write(data.tobytes())
+
+
 def _check_while_grading(*args: object, **kwargs: object) -> bool:
     """Stands in for ``autograder.check`` in a notebook being graded: the grader runs every check itself."""
     print("check() skipped: this notebook is being graded")
@@ -241,7 +252,11 @@ def main() -> None:
             return  # the grader closed the channel
         try:
             request = protocol.decode(frames, tensor=_as_tensor)
-            reply = {"ok": protections} if request.get("op") == "hello" else _handle(request, namespace, objects)
+            if request.get("op") == "hello":
+                _write_files(request.get("files") or {})
+                reply = {"ok": protections}
+            else:
+                reply = _handle(request, namespace, objects)
         except BaseException as error:  # SystemExit and KeyboardInterrupt from student code are errors too
             reply = _error(error, max_processes, config["limits"]["memory_mb"])
         try:
