@@ -5,6 +5,12 @@ check; the released blank notebook fails every check (so no check passes on code
 mistake listed in the folder's mistakes.toml loses points on its own question, with the message that names it; the
 folder follows docs/assignment-format.md; the public tests (which students get) hold no solution; and the source
 notebook runs top to bottom in a Jupyter kernel.
+
+A question with trained `weights` (a network trained in cells tagged `training`) trains once in the whole run: the
+top-to-bottom run of the source notebook (one thread, as the grader's child) measures its training cells against the
+question's budget and its `skip-grading` cell saves the weights, which the instructor's notebook then hands in when it
+is graded; the mistake notebooks hand in a weights file with no arrays, so that their training cells are skipped
+(assignments/a3_architectures/README.md, "How the tests train once").
 """
 
 import ast
@@ -16,6 +22,7 @@ import tomllib
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
@@ -57,6 +64,61 @@ def with_mistake(notebook, mistake):
         f"{mistake['what']}: the text to replace must occur once in the {mistake['question']} cells")
     cells[hits[0]]["source"] = sources[hits[0]].replace(mistake["replace"], mistake["by"])
     return notebook
+
+
+def trained_questions(root):
+    """Questions whose answer is a trained network: id -> the weights file a student may hand in instead."""
+    return {q.id: q.weights for q in load_assignment(root).questions if q.weights}
+
+
+def clock_cell():
+    """A cell whose result is the kernel's (CPU time, wall time) in seconds: put around a training cell."""
+    return nbformat.v4.new_code_cell("__import__('time').process_time(), __import__('time').monotonic()")
+
+
+def clock_of(cell):
+    return ast.literal_eval(cell.outputs[0]["data"]["text/plain"])
+
+
+@pytest.fixture(scope="module")
+def reference_runs(tmp_path_factory):
+    """Per assignment (run on first use): the source notebook executed top to bottom in a Jupyter kernel, in a
+    folder of its own (where its skip-grading cells save trained weights). Returns (executed notebook, folder,
+    {question: [(CPU s, wall s) of each of its training cells]}). The kernel has one thread (OMP_NUM_THREADS=1), as
+    the grader's sandboxed child has, so the CPU times are comparable with a question's cpu_time."""
+    runs = {}
+
+    def run(root):
+        if root not in runs:
+            assignment = load_assignment(root)
+            notebook = nbformat.read(assignment.source_notebook, as_version=4)
+            timed = []  # (question ids, clock cell before, clock cell after)
+            for cell in list(notebook.cells):
+                tags = cell.metadata.get("tags", [])
+                if cell.cell_type == "code" and "training" in tags:
+                    before, after = clock_cell(), clock_cell()
+                    at = notebook.cells.index(cell)
+                    notebook.cells[at:at + 1] = [before, cell, after]
+                    timed.append(([t.removeprefix("question:") for t in tags if t.startswith("question:")],
+                                  before, after))
+            folder = tmp_path_factory.mktemp(f"{root.name}_run")
+            timeout = max([120] + [q.timeout for q in assignment.questions if q.timeout])
+            # The notebook's last cell, check(), does nothing under the grader's flag: the grading tests run every
+            # check already. Nothing is written back to the notebook.
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("AUTOGRADER_SANDBOX", "1")
+                patch.setenv("OMP_NUM_THREADS", "1")
+                NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                               resources={"metadata": {"path": str(folder)}}).execute()
+            times = {}
+            for questions, before, after in timed:
+                (cpu0, wall0), (cpu1, wall1) = clock_of(before), clock_of(after)
+                for question in questions:
+                    times.setdefault(question, []).append((cpu1 - cpu0, wall1 - wall0))
+            runs[root] = (notebook, folder, times)
+        return runs[root]
+
+    return run
 
 # Public tests are released to students, so they must not contain what a question asks them to write: expected
 # values are literals (hand-worked or computed once with the hidden tests' references and pasted), or properties.
@@ -119,7 +181,15 @@ def graded(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(request.param.name)
     submissions = tmp / "submissions"
     submissions.mkdir()
-    shutil.copyfile(assignment.source_notebook, submissions / "solution.ipynb")
+    weights = trained_questions(request.param)
+    if weights:  # trained once, by the top-to-bottom run: the solution hands in what that run saved
+        (submissions / "solution").mkdir()
+        shutil.copyfile(assignment.source_notebook, submissions / "solution" / "solution.ipynb")
+        _, folder, _ = request.getfixturevalue("reference_runs")(request.param)
+        for name in weights.values():
+            shutil.copyfile(folder / name, submissions / "solution" / name)
+    else:
+        shutil.copyfile(assignment.source_notebook, submissions / "solution.ipynb")
     shutil.copyfile(release(assignment.root, tmp / "released"), submissions / "blank.ipynb")
     summary = grade(assignment.root, submissions, tmp / "out", jobs=1, progress=False)
     assert summary.failed == {}, f"the grader itself failed: {summary.failed}"
@@ -213,8 +283,18 @@ def graded_mistakes(tmp_path_factory):
             tmp = tmp_path_factory.mktemp(f"{root.name}_mistakes")
             (tmp / "subs").mkdir()
             source = json.loads(load_assignment(root).source_notebook.read_text(encoding="utf-8"))
+            weights = trained_questions(root)
+            on_trained = [m["what"] for m in mistakes_of(root) if m["question"] in weights]
+            assert on_trained == [], f"a mistake on a trained question would train once per mistake: {on_trained}"
             for index, mistake in enumerate(mistakes_of(root)):
-                (tmp / "subs" / f"mistake_{index:02d}.ipynb").write_text(json.dumps(with_mistake(source, mistake)))
+                notebook = json.dumps(with_mistake(source, mistake))
+                if weights:  # a folder with a weights file holding no arrays: the training cells are not run
+                    (tmp / "subs" / f"mistake_{index:02d}").mkdir()
+                    (tmp / "subs" / f"mistake_{index:02d}" / load_assignment(root).notebook).write_text(notebook)
+                    for name in weights.values():
+                        np.savez(tmp / "subs" / f"mistake_{index:02d}" / name)
+                else:
+                    (tmp / "subs" / f"mistake_{index:02d}.ipynb").write_text(notebook)
             summary = grade(root, tmp / "subs", tmp / "out", jobs=2, progress=False)
             assert summary.failed == {}, f"the grader itself failed: {summary.failed}"
             graded[root] = {p.stem: json.loads(p.read_text()) for p in (tmp / "out" / "results").glob("*.json")}
@@ -264,11 +344,22 @@ def test_blank_notebook_fails_every_check(graded):
 
 
 @pytest.mark.parametrize("root", ASSIGNMENTS, ids=lambda p: p.name)
-def test_source_notebook_runs_top_to_bottom(root, monkeypatch):
-    notebook = nbformat.read(load_assignment(root).source_notebook, as_version=4)
-    # The notebook's last cell, check(), does nothing under the grader's flag: the grading tests above run
-    # every check already. Nothing is written back to the notebook.
-    monkeypatch.setenv("AUTOGRADER_SANDBOX", "1")
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(root)}}).execute()
+def test_source_notebook_runs_top_to_bottom(root, reference_runs):
+    notebook, folder, times = reference_runs(root)
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
+    # A trained question: its training cells fit the budget the grader gives them (each cell `timeout` s of wall
+    # time, together `cpu_time` s of CPU), and the notebook saves the weights a student hands in. That these weights
+    # reach the question's accuracy on held-out images is checked by grading the solution with them (above).
+    questions = {q.id: q for q in load_assignment(root).questions}
+    for question, name in trained_questions(root).items():
+        assert (folder / name).is_file(), f"{question}: the notebook's skip-grading cell should save {name}"
+        cells = times.get(question, [])
+        assert cells, f"{question} has weights but no cell tagged `training`"
+        cpu, wall = sum(c for c, _ in cells), max(w for _, w in cells)
+        print(f"{root.name} {question}: training cells took {cpu:.1f} s CPU, at most {wall:.1f} s wall each")
+        budget = questions[question]
+        assert budget.cpu_time is None or cpu <= budget.cpu_time, (
+            f"{question}: training took {cpu:.0f} s of CPU, more than the question's cpu_time {budget.cpu_time}")
+        assert budget.timeout is None or wall <= budget.timeout, (
+            f"{question}: a training cell took {wall:.0f} s, more than the question's timeout {budget.timeout}")

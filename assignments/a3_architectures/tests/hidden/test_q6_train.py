@@ -1,0 +1,18 @@
+"""Hidden test for question 6: the trained SmallResNet on 2,000 other Fashion-MNIST test images."""
+
+import numpy as np
+import torch
+
+from autograder.testing import accuracy_of, trained_model
+
+
+def test_accuracy_on_held_out_images(student):
+    """The trained SmallResNet classifies at least 90% of 2,000 further test images correctly."""
+    from cnncourse.data import load_fashion_mnist
+
+    data = load_fashion_mnist()
+    chosen = np.sort(np.random.default_rng(2026).choice(np.arange(1000, len(data.x_test)), 2000, replace=False))
+    model = trained_model(student, "SmallResNet", weights="resnet.npz")
+    model.eval()
+    accuracy = accuracy_of(model, torch.from_numpy(data.x_test[chosen]), data.y_test[chosen], batch_size=100)
+    assert accuracy >= 0.9, "the trained model classifies fewer than 90% of the held-out test images correctly"
