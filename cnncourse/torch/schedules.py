@@ -21,9 +21,11 @@ SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "onecycle")
 
 
 def warmup_cosine(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int) -> LambdaLR:
-    """Rise linearly from 0 to the optimizer's lr over ``warmup_steps`` steps, then decay to 0 along a cosine.
+    """Rise linearly to the optimizer's lr over ``warmup_steps`` steps, then decay to 0 along a cosine.
 
-    lr(t) = lr t / warmup for t < warmup, else lr (1 + cos(pi (t - warmup) / (total - warmup))) / 2.
+    lr(t) = lr (t + 1) / warmup for t < warmup, else lr (1 + cos(pi (t - warmup) / (total - warmup))) / 2,
+    for step t = 0, 1, ...: the first step already uses lr / warmup (a step at lr 0 would be wasted), and
+    step warmup - 1 reaches the full lr.
     """
     if not 0 <= warmup_steps < total_steps:
         raise ValueError(f"warmup_steps must be in [0, total_steps), got {warmup_steps} and {total_steps}")
