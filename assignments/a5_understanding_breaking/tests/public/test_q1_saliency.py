@@ -60,7 +60,7 @@ def test_channels_are_reduced_by_a_maximum(student):
     model, x, y = probe(student)
     original = call(student, model, x, y)
     with np.load(WEIGHTS, allow_pickle=False) as archive:
-        weights = {name: archive[name] for name in archive.files}
+        weights = dict(archive)
     # Channel k of the first convolution gets share[k] of its weights: on an image repeated in 3 channels the network
     # computes exactly what it did before, and d score / d channel k is share[k] times the old gradient.
     weights["conv1.weight"] = weights["conv1.weight"] * np.array([0.5, 0.3, 0.2], dtype=np.float32)[None, :, None, None]
