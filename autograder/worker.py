@@ -56,7 +56,7 @@ class _ForbiddenImports:
             if fullname == name or fullname.startswith(name + "."):
                 raise ForbiddenImportError(
                     f"this assignment does not allow importing {name} (forbidden_imports in assignment.toml): "
-                    "write the code the question asks for yourself, with NumPy", name=fullname)
+                    "write the code the question asks for yourself", name=fullname)
         return None
 
 
