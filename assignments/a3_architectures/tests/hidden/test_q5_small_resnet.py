@@ -13,7 +13,7 @@ def torchvision_count(num_classes, widths):
     w0, w1, w2 = widths
     net = nn.Sequential(
         nn.Conv2d(1, w0, 3, padding=1, bias=False), nn.BatchNorm2d(w0),
-        BasicBlock(w0, w0),
+        BasicBlock(w0, w0, 2, nn.Sequential(conv1x1(w0, w0, 2), nn.BatchNorm2d(w0))),
         BasicBlock(w0, w1, 2, nn.Sequential(conv1x1(w0, w1, 2), nn.BatchNorm2d(w1))),
         BasicBlock(w1, w2, 2, nn.Sequential(conv1x1(w1, w2, 2), nn.BatchNorm2d(w2))),
         nn.Linear(w2, num_classes))
@@ -40,11 +40,10 @@ def test_forward_composes_the_parts(student):
 
 
 def test_stages_are_residual_blocks(student):
-    """stage2 and stage3 have projection shortcuts, stage1 an identity one."""
+    """stage1, stage2 and stage3 are residual blocks with projection shortcuts (each has stride 2)."""
     names = set(parameter_shapes(student.SmallResNet()))
-    assert {"stage2.shortcut.0.weight", "stage3.shortcut.0.weight", "stage1.conv1.weight"} <= names, (
-        "stage1-3 should be ResidualBlocks (with the attribute names of question 2)")
-    assert "stage1.shortcut.0.weight" not in names, "stage1 keeps the shape, so its shortcut is the identity"
+    expected = {f"stage{i}.{name}" for i in (1, 2, 3) for name in ("conv1.weight", "conv2.weight", "shortcut.0.weight")}
+    assert expected <= names, "stage1-3 should be ResidualBlocks with stride 2 (with the attribute names of question 2)"
 
 
 def test_other_image_sizes(student):
