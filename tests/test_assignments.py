@@ -102,6 +102,8 @@ def reference_runs(tmp_path_factory):
                     timed.append(([t.removeprefix("question:") for t in tags if t.startswith("question:")],
                                   before, after))
             folder = tmp_path_factory.mktemp(f"{root.name}_run")
+            for path in assignment.file_paths():  # the data files the notebook opens (`files` in assignment.toml)
+                shutil.copyfile(path, folder / path.name)
             timeout = max([120] + [q.timeout for q in assignment.questions if q.timeout])
             # The notebook's last cell, check(), does nothing under the grader's flag: the grading tests run every
             # check already. Nothing is written back to the notebook.
@@ -265,8 +267,8 @@ def test_release_leaks_nothing(root, tmp_path):
     release(root, tmp_path)
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     public = sorted(f"tests/public/{p.name}" for p in assignment.test_files(hidden=False))
-    assert files == sorted([assignment.notebook, "assignment.toml", *public])
-    text = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file())
+    assert files == sorted([assignment.notebook, "assignment.toml", *public, *assignment.files])
+    text = "\n".join(p.read_bytes().decode("utf-8", errors="replace") for p in tmp_path.rglob("*") if p.is_file())
     source = read_notebook(assignment.source_notebook)
     question_text = "\n".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown")
     secrets = [line for line in solution_lines(source) if len(line) > 15 and line.rstrip(",") not in question_text]
