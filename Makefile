@@ -15,9 +15,11 @@ book: $(INSTALLED) $(ASSETS) data
 
 # The browser tests read the built book, and the chapter tests read the notebooks that the build
 # executed (each chapter runs once per `make test`), so the book is built first.
+# Two workers, one test file each at a time (--dist loadfile), so that a module's fixtures (an assignment graded
+# once, a network trained once) are never computed twice; the slowest tests are listed at the end.
 test: book browser
 	$(PY) scripts/chapter_times.py
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25
 
 venv: $(INSTALLED)
 

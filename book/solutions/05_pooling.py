@@ -190,8 +190,8 @@ def exercise_6() -> None:
     larger batches spread it over more images, while NumPy's cost is dominated by the arithmetic.
 
     The profile of one NumPy epoch (batch 32) is dominated by the layers' forward and backward passes:
-    among the five functions with the largest cumulative time are fit, Sequential.backward and
-    Sequential.forward, and the convolution (conv2d_forward/conv2d_backward with im2col/col2im) takes
+    fit has the largest cumulative time, and Sequential.forward and Sequential.backward together take
+    most of it (about two thirds; the optimiser's step most of the rest), and the convolution (conv2d_forward/conv2d_backward with im2col/col2im) takes
     the largest share of the layers' time.
     """
     digits = load_digits(seed=0)
@@ -210,8 +210,11 @@ def exercise_6() -> None:
     profiler.disable()
     stats = pstats.Stats(profiler)
     by_cumulative = sorted(stats.stats.items(), key=lambda kv: kv[1][3], reverse=True)
-    top5 = [func[2] for func, _ in by_cumulative[:5]]
-    assert "fit" in top5 and "backward" in top5 and "forward" in top5
+    assert by_cumulative[0][0][2] == "fit"
+    # The whole network's passes are the largest forward and backward entries (Sequential's). A share, not a rank:
+    # an epoch takes a tenth of a second, so ranks among close entries change with the machine's load.
+    passes = sum(max(entry[3] for func, entry in stats.stats.items() if func[2] == name) for name in ("forward", "backward"))
+    assert passes > 0.4 * by_cumulative[0][1][3]
     cumulative = {func[2]: entry[3] for func, entry in stats.stats.items()}
     conv = cumulative.get("conv2d_forward", 0) + cumulative.get("conv2d_backward", 0)
     pools = sum(cumulative.get(name, 0) for name in ("avg_pool2d_forward", "avg_pool2d_backward"))

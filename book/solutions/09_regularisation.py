@@ -154,7 +154,7 @@ def exercise_6() -> None:
     tgt_test = np.flatnonzero(split.y_test >= 5)[:1000]
     accs = {}
     for epochs in (1, 3):
-        model = repeat_runs(RECIPE.replace(epochs=epochs), source, (0,), device="cpu").models[0]
+        model = repeat_runs(RECIPE.replace(epochs=epochs, lr=0.2), source, (0,), device="cpu").models[0]  # as the chapter
         head = replace_head(model, 5)
         freeze(model)
         head.requires_grad_(True)
@@ -178,9 +178,9 @@ def exercise_6() -> None:
 def exercise_7() -> None:
     """Capstone rows with twice the epochs (2,000 images, 4 epochs instead of 2).
 
-    Expected answer: the last row, the recipe's wider CNN, gains most: it has barely started learning
-    after 16 steps (about 30%) and reaches about 70% after 32, some 40 points more. The batch-norm LeNet
-    row gains less than 15 points (about 66% to 75%), and d2l's sigmoid LeNet with plain SGD at lr 0.9
+    Expected answer: the last row, the recipe's wider CNN, gains most: it is still near chance after 16
+    steps (about 10%) and reaches about 35% after 32, some 25 points more. The batch-norm LeNet row gains less than 15 points
+    (about 66% to 74%), and d2l's sigmoid LeNet with plain SGD at lr 0.9
     gains nothing: it stays at chance after 32 steps, because its sigmoid layers pass small gradients, and
     needs far more steps before it starts learning (d2l trains it on 60,000 images for 10 epochs). The
     check trains these three rows as the chapter does (2,000 images, first 5,000 test images), 1 seed.
@@ -194,8 +194,8 @@ def exercise_7() -> None:
     accs = {name: [acc(config, e) for e in (2, 4)]
             for name, config in (("batch norm", ABLATION[3][1]), ("recipe", ABLATION[-1][1]))}
     gain = {name: a[1] - a[0] for name, a in accs.items()}
-    assert gain["recipe"] > 0.3 and gain["recipe"] > gain["batch norm"], accs
-    assert accs["recipe"][0] < 0.4 and accs["recipe"][1] > 0.6, accs
+    assert gain["recipe"] > 0.15 and gain["recipe"] > gain["batch norm"], accs
+    assert accs["recipe"][0] < 0.2 and accs["recipe"][1] > 0.25, accs
     assert accs["batch norm"][0] > 0.6 and 0 < gain["batch norm"] < 0.15, accs
     assert acc(ABLATION[0][1], 4) < 0.15  # d2l's setting: still at chance after doubling (it gains nothing)
 

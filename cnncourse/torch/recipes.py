@@ -106,9 +106,10 @@ D2L_LENET = TrainConfig(
     weight_decay=0.0, schedule="constant", epochs=10, label_smoothing=0.0, channels_last=False,
 )  # fmt: skip
 
-# Chosen on a held-out part of the training set (benchmarks/bench_fashion_recipe.py --tune).
+# Chosen on a held-out part of the training set (benchmarks/bench_fashion_recipe.py --tune): over 2 seeds, a peak lr
+# of 0.4 reached 92.0% there against 91.5% at 0.2, at the same cost; a fifth epoch or width 20 cost more time.
 RECIPE = TrainConfig(
-    arch="cnn", activation="relu", pooling="max", batch_norm=True, width=16, optimizer="nesterov", lr=0.2,
+    arch="cnn", activation="relu", pooling="max", batch_norm=True, width=16, optimizer="nesterov", lr=0.4,
     weight_decay=5e-4, schedule="onecycle", epochs=4, batch_size=256, augment=False, label_smoothing=0.1,
 )  # fmt: skip
 
@@ -129,7 +130,7 @@ ABLATION: list[tuple[str, TrainConfig]] = [
     ("+ label smoothing 0.1",
      D2L_LENET.replace(activation="relu", pooling="max", batch_norm=True, optimizer="nesterov", lr=0.2,
                        weight_decay=5e-4, schedule="onecycle", label_smoothing=0.1)),
-    ("+ CNN 16-32-64 channels-last, 4 epochs (the recipe)", RECIPE),
+    ("+ CNN 16-32-64 channels-last, peak lr 0.4, 4 epochs (the recipe)", RECIPE),
 ]
 
 
